@@ -1,0 +1,235 @@
+/**
+ * Configuration: config/default.json (embedded development defaults), overlaid by the JSON file named in
+ * CDS_CONFIG, then by environment variables (PORT, HOST, LOG_LEVEL, WEB_CONCURRENCY). Validated with zod at
+ * start-up; a bad value or an unknown key stops the process with a message naming it.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+const jwk = z.looseObject({ kty: z.string(), kid: z.string().optional() });
+
+const trustedClient = z
+  .strictObject({
+    /** The client's `iss` claim, compared exactly. */
+    iss: z.string().min(1),
+    /** Static JWK Set for the issuer (out-of-band key exchange). */
+    jwks: z.strictObject({ keys: z.array(jwk).min(1) }).optional(),
+    /** URL of the issuer's JWK Set; a token's `jku` is honoured only when equal to this. */
+    jwksUrl: z.url().optional(),
+    /** Optional allow-list of `tenant` claim values for this issuer. */
+    tenants: z.array(z.string().min(1)).min(1).optional(),
+  })
+  .refine((c) => c.jwks !== undefined || c.jwksUrl !== undefined, {
+    message: 'a trusted client needs "jwks" or "jwksUrl"',
+  });
+
+const positiveInt = z.number().int().positive();
+const nonNegative = z.number().nonnegative();
+
+export const clinicalSchema = z.strictObject({
+  /** Look-back window for labs (ANC, platelets, bilirubin, ALT, AST, CrCl, eGFR), days. */
+  labLookbackDays: positiveInt,
+  /** A worsened disease status within this many days is "current progression". */
+  progressionWindowDays: positiveInt,
+  pregnancyStatusLookbackDays: positiveInt,
+  hcgLookbackDays: positiveInt,
+  standardDoseMg: positiveInt,
+  highDoseMg: positiveInt,
+  maxDoseMg: positiveInt,
+  hematologic: z.strictObject({
+    ancHoldBelow: nonNegative,
+    plateletsHoldBelow: nonNegative,
+    ancResumeAtLeast: nonNegative,
+    plateletsResumeAtLeast: nonNegative,
+  }),
+  hepatic: z.strictObject({
+    bilirubinUlnMultiple: nonNegative,
+    transaminaseUlnMultiple: nonNegative,
+    bilirubinResumeBelowUlnMultiple: nonNegative,
+    transaminaseResumeBelowUlnMultiple: nonNegative,
+    impairmentDoseFactor: z.number().positive().max(1),
+  }),
+  renal: z.strictObject({
+    mildBelow: nonNegative,
+    moderateBelow: nonNegative,
+    severeBelow: nonNegative,
+    mildCapMg: positiveInt,
+    moderateCapMg: positiveInt,
+  }),
+});
+
+export const configSchema = z.strictObject({
+  /** Externally visible base URL (no trailing slash), e.g. https://cds.example.org. Used for JWT `aud`. */
+  publicBaseUrl: z.url().optional(),
+  server: z.strictObject({
+    port: z.number().int().min(0).max(65535),
+    host: z.string().min(1),
+    /** Request bodies above this many bytes get 413. */
+    bodyLimitBytes: positiveInt,
+    requestTimeoutMs: positiveInt,
+    headersTimeoutMs: positiveInt,
+    keepAliveTimeoutMs: positiveInt,
+    /** Grace period for in-flight requests on SIGTERM. */
+    shutdownGraceMs: positiveInt,
+    /** Number of worker processes; 0 = one per CPU. */
+    /** Worker processes (WEB_CONCURRENCY); 0 = one per CPU; absent = 1 in development, one per CPU in production. */
+    workers: z.number().int().min(0).optional(),
+    trustProxy: z.union([z.boolean(), z.number().int().nonnegative(), z.string()]),
+  }),
+  limits: z.strictObject({
+    maxJsonDepth: positiveInt,
+    maxStringLength: positiveInt,
+    maxArrayLength: positiveInt,
+  }),
+  log: z.strictObject({ level: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']) }),
+  cors: z.strictObject({
+    /** Exact origins allowed to call from a browser; ["*"] allows any origin (credentials are never allowed). */
+    allowedOrigins: z.array(z.string().min(1)),
+    maxAgeSeconds: z.number().int().nonnegative(),
+  }),
+  auth: z.strictObject({
+    /** Require a valid client JWT on service and feedback calls. */
+    required: z.boolean(),
+    /** Require it on discovery too. */
+    discoveryRequired: z.boolean(),
+    clockSkewSeconds: z.number().int().nonnegative(),
+    /** Accepted JWS algorithms (asymmetric only). */
+    algorithms: z.array(z.enum(['ES256', 'ES384', 'ES512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512'])).min(1),
+    /** Tokens whose lifetime (exp - iat) exceeds this are rejected; also bounds the jti replay cache. */
+    maxTokenLifetimeSeconds: positiveInt,
+    replayCacheSize: positiveInt,
+    jwksFetchTimeoutMs: positiveInt,
+    jwksCacheMaxAgeMs: positiveInt,
+    /** Minimum interval between JWKS refreshes triggered by an unknown kid. */
+    jwksRefreshIntervalMs: positiveInt,
+    trustedClients: z.array(trustedClient),
+  }),
+  rateLimit: z.strictObject({
+    enabled: z.boolean(),
+    windowMs: positiveInt,
+    maxRequestsPerClient: positiveInt,
+  }),
+  fhir: z.strictObject({
+    /** fhirServer URLs are fetched only when they start with one of these prefixes. */
+    allowedServers: z.array(z.url()),
+    /** Per-call timeout. */
+    requestTimeoutMs: positiveInt,
+    /** Whole-request budget for fetching absent prefetch data. */
+    budgetMs: positiveInt,
+    /** Paged search Bundles are followed through `next` up to this many pages per key. */
+    maxPages: positiveInt,
+    maxResponseBytes: positiveInt,
+    /** An OperationOutcome in a prefetch key: "fetch" it instead, or "fail" with 412. */
+    onPrefetchOperationOutcome: z.enum(['fetch', 'fail']),
+  }),
+  store: z.strictObject({
+    /** SQLite file for issued cards and feedback; ":memory:" for tests. */
+    path: z.string().min(1),
+    /** Salt for hashing patient ids; when absent a random per-database salt is generated and kept in the database. */
+    patientHashSalt: z.string().min(16).optional(),
+  }),
+  clinical: clinicalSchema,
+});
+
+export type AppConfig = z.infer<typeof configSchema>;
+export type ClinicalConfig = z.infer<typeof clinicalSchema>;
+export type TrustedClient = z.infer<typeof trustedClient>;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+
+function isPlainObject(v: unknown): v is Record<string, Json> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Deep merge: objects merge key by key, everything else (arrays included) is replaced by the overlay. */
+export function mergeConfig(base: Json, overlay: Json): Json {
+  if (!isPlainObject(base) || !isPlainObject(overlay)) return overlay;
+  const out: Record<string, Json> = { ...base };
+  for (const [k, v] of Object.entries(overlay)) {
+    if (k === '__proto__' || k === 'constructor' || k === 'prototype') continue;
+    out[k] = k in base ? mergeConfig(base[k] as Json, v) : v;
+  }
+  return out;
+}
+
+function readJson(file: string): Json {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ConfigError(`cannot read config file ${file}: ${(e as Error).message}`);
+  }
+  try {
+    return JSON.parse(text) as Json;
+  } catch (e) {
+    throw new ConfigError(`config file ${file} is not valid JSON: ${(e as Error).message}`);
+  }
+}
+
+function envInt(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(`environment variable ${name} must be a non-negative integer, got "${raw}"`);
+  return Number(raw);
+}
+
+export const DEFAULT_CONFIG_FILE = path.resolve(__dirname, '..', '..', 'config', 'default.json');
+
+function findDefaultConfig(): string {
+  // Works from src/ (ts-jest, tsx) and from dist/src/ (compiled).
+  for (const candidate of [path.resolve(__dirname, '..', 'config', 'default.json'), DEFAULT_CONFIG_FILE]) {
+    if (fs.existsSync(candidate)) return candidate;
+  }
+  throw new ConfigError('config/default.json not found');
+}
+
+function formatIssues(error: z.ZodError): string {
+  return error.issues
+    .map((i) => {
+      const where = i.path.length ? i.path.join('.') : '(root)';
+      if (i.code === 'unrecognized_keys') return `unknown key(s) ${i.keys.map((k) => `"${[...i.path, k].join('.')}"`).join(', ')}`;
+      return `${where}: ${i.message}`;
+    })
+    .join('; ');
+}
+
+/** Validate a raw config object, enforcing production rules. */
+export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const result = configSchema.safeParse(raw);
+  if (!result.success) throw new ConfigError(`invalid configuration: ${formatIssues(result.error)}`);
+  const cfg = result.data;
+  if (cfg.publicBaseUrl?.endsWith('/')) cfg.publicBaseUrl = cfg.publicBaseUrl.replace(/\/+$/, '');
+  if (env.NODE_ENV === 'production') {
+    if (!cfg.publicBaseUrl) throw new ConfigError('NODE_ENV=production requires "publicBaseUrl" (the externally visible base URL)');
+    if (!cfg.auth.required) throw new ConfigError('NODE_ENV=production requires "auth.required": true');
+    if (cfg.auth.trustedClients.length === 0) throw new ConfigError('NODE_ENV=production requires at least one entry in "auth.trustedClients"');
+    const sandbox = cfg.auth.trustedClients.find((c) => c.iss === 'https://sandbox.cds-hooks.org' || c.iss.startsWith('urn:imatinib-cds:demo'));
+    if (sandbox) throw new ConfigError(`NODE_ENV=production must not trust the development issuer "${sandbox.iss}" (auth.trustedClients)`);
+    const plain = cfg.fhir.allowedServers.find((s) => !s.startsWith('https://'));
+    if (plain) throw new ConfigError(`NODE_ENV=production allows only https FHIR servers (fhir.allowedServers has "${plain}")`);
+    if (cfg.cors.allowedOrigins.includes('*')) throw new ConfigError('NODE_ENV=production must list explicit origins in "cors.allowedOrigins" (no "*")');
+  }
+  return cfg;
+}
+
+/** Load default.json, overlay CDS_CONFIG and the environment, validate. Throws ConfigError naming the problem. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  let raw = readJson(findDefaultConfig());
+  if (env.CDS_CONFIG) raw = mergeConfig(raw, readJson(path.resolve(env.CDS_CONFIG)));
+  const overlay: Record<string, Json> = {};
+  const server: Record<string, Json> = {};
+  const port = envInt(env, 'PORT');
+  if (port !== undefined) server.port = port;
+  if (env.HOST) server.host = env.HOST;
+  const workers = envInt(env, 'WEB_CONCURRENCY');
+  if (workers !== undefined) server.workers = workers;
+  if (Object.keys(server).length) overlay.server = server;
+  if (env.LOG_LEVEL) overlay.log = { level: env.LOG_LEVEL };
+  raw = mergeConfig(raw, overlay);
+  return parseConfig(raw, env);
+}
