@@ -1,5 +1,6 @@
 /** Contracts of the FHIR data layer: turning a request's prefetch (+ fhirServer) into patient resources. */
 import type { FhirResource } from 'fhir/r4';
+import type { CompiledTemplates } from './templates';
 
 /** The parts of a validated CDS Hooks request the data layer reads. */
 export interface DataRequest {
@@ -17,6 +18,11 @@ export interface PatientData {
   /** Every resource obtained (Bundles unpacked, OperationOutcomes dropped, deduplicated by type/id). */
   resources: FhirResource[];
   sources: Record<string, KeySource>;
+  /**
+   * Keys whose search had more pages than were read (fhir.maxPages reached, or a `next` link leaving the FHIR
+   * server): their data is the first pages only. Absent when every key is complete.
+   */
+  truncatedKeys?: string[];
 }
 
 /**
@@ -37,6 +43,9 @@ export class DataUnavailableError extends Error {
 export type PrefetchTemplates = Record<string, string>;
 
 export interface PatientDataSource {
-  /** Resolve every key of `templates` from the request's prefetch, fetching what is absent. */
-  obtain(templates: PrefetchTemplates, request: DataRequest, signal?: AbortSignal): Promise<PatientData>;
+  /**
+   * Resolve every key of `templates` from the request's prefetch, fetching what is absent. Pass the result of
+   * compileTemplates (start-up); a raw templates object is compiled on first use and cached by identity.
+   */
+  obtain(templates: PrefetchTemplates | CompiledTemplates, request: DataRequest, signal?: AbortSignal): Promise<PatientData>;
 }

@@ -1,0 +1,80 @@
+/**
+ * Drugs that interact with imatinib (RULES.md §2 co-medications; EVIDENCE.md §C and its verification
+ * update for the RxNorm ingredient codes). A product (SCD/SBD) rarely carries its ingredient code, so each
+ * drug is also matched by name, brand names included, on whole words.
+ */
+export type InteractionClass = 'cyp3a4Inducer' | 'cyp3a4Inhibitor' | 'warfarin';
+
+export interface InteractingDrug {
+  /** Name shown to the clinician. */
+  name: string;
+  interaction: InteractionClass;
+  /** RxNorm ingredient RXCUIs (verified ones only; empty = matched by name alone). */
+  rxcuis: readonly string[];
+  /** Lower-case names and brands, matched case-insensitively on word boundaries. */
+  names: readonly string[];
+  /** Extra patterns for names with punctuation variants. */
+  patterns?: readonly RegExp[];
+}
+
+export const INTERACTING_DRUGS: readonly InteractingDrug[] = [
+  // Strong CYP3A4 inducers named in imatinib labelling.
+  { name: 'rifampin', interaction: 'cyp3a4Inducer', rxcuis: ['9384'], names: ['rifampin', 'rifampicin', 'rifadin', 'rimactane'] },
+  { name: 'rifabutin', interaction: 'cyp3a4Inducer', rxcuis: ['55672'], names: ['rifabutin', 'mycobutin'] },
+  { name: 'carbamazepine', interaction: 'cyp3a4Inducer', rxcuis: ['2002'], names: ['carbamazepine', 'tegretol', 'carbatrol', 'epitol', 'equetro'] },
+  // Fosphenytoin is a phenytoin prodrug: same induction.
+  { name: 'phenytoin', interaction: 'cyp3a4Inducer', rxcuis: ['8183'], names: ['phenytoin', 'fosphenytoin', 'dilantin', 'phenytek', 'cerebyx'] },
+  { name: 'phenobarbital', interaction: 'cyp3a4Inducer', rxcuis: ['8134'], names: ['phenobarbital', 'phenobarbitone', 'luminal'] },
+  { name: 'dexamethasone', interaction: 'cyp3a4Inducer', rxcuis: ['3264'], names: ['dexamethasone', 'decadron', 'hemady'] },
+  {
+    name: "St John's wort",
+    interaction: 'cyp3a4Inducer',
+    rxcuis: ['258326'],
+    names: ['hypericum perforatum', 'hypericum'],
+    patterns: [/\b(?:st\.?|saint)\s*john[’'`]?s?\s*[-\s]?wort\b/i],
+  },
+  // Strong CYP3A4 inhibitors (labelling: azoles, clarithromycin, telithromycin, HIV protease inhibitors, cobicistat).
+  { name: 'ketoconazole', interaction: 'cyp3a4Inhibitor', rxcuis: ['6135'], names: ['ketoconazole', 'nizoral'] },
+  { name: 'itraconazole', interaction: 'cyp3a4Inhibitor', rxcuis: ['28031'], names: ['itraconazole', 'sporanox', 'tolsura', 'onmel'] },
+  { name: 'posaconazole', interaction: 'cyp3a4Inhibitor', rxcuis: ['282446'], names: ['posaconazole', 'noxafil'] },
+  { name: 'voriconazole', interaction: 'cyp3a4Inhibitor', rxcuis: ['121243'], names: ['voriconazole', 'vfend'] },
+  { name: 'clarithromycin', interaction: 'cyp3a4Inhibitor', rxcuis: ['21212'], names: ['clarithromycin', 'biaxin'] },
+  { name: 'telithromycin', interaction: 'cyp3a4Inhibitor', rxcuis: [], names: ['telithromycin', 'ketek'] },
+  { name: 'ritonavir', interaction: 'cyp3a4Inhibitor', rxcuis: ['85762'], names: ['ritonavir', 'norvir', 'paxlovid', 'kaletra'] },
+  { name: 'cobicistat', interaction: 'cyp3a4Inhibitor', rxcuis: ['1306284'], names: ['cobicistat', 'tybost', 'stribild', 'genvoya', 'prezcobix', 'evotaz', 'symtuza'] },
+  { name: 'indinavir', interaction: 'cyp3a4Inhibitor', rxcuis: [], names: ['indinavir', 'crixivan'] },
+  { name: 'nelfinavir', interaction: 'cyp3a4Inhibitor', rxcuis: [], names: ['nelfinavir', 'viracept'] },
+  { name: 'saquinavir', interaction: 'cyp3a4Inhibitor', rxcuis: [], names: ['saquinavir', 'invirase'] },
+  // CYP2C9 substrate whose levels imatinib raises.
+  { name: 'warfarin', interaction: 'warfarin', rxcuis: ['11289'], names: ['warfarin', 'coumadin', 'jantoven'] },
+];
+
+function escape(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+interface CompiledDrug {
+  drug: InteractingDrug;
+  pattern: RegExp;
+}
+
+/** One regex per drug, built once. Word boundaries keep "rifampin" out of "rifapentine" and "phenytoin" out of nothing else. */
+const COMPILED: readonly CompiledDrug[] = INTERACTING_DRUGS.map((drug) => {
+  const alternatives = drug.names.map((n) => escape(n).replace(/\s+/g, '\\s+'));
+  const sources = [`\\b(?:${alternatives.join('|')})\\b`, ...(drug.patterns ?? []).map((p) => p.source)];
+  return { drug, pattern: new RegExp(sources.join('|'), 'i') };
+});
+
+const BY_RXCUI = new Map<string, InteractingDrug>();
+for (const drug of INTERACTING_DRUGS) for (const code of drug.rxcuis) BY_RXCUI.set(code, drug);
+
+export function interactingDrugByRxcui(rxcui: string): InteractingDrug | undefined {
+  return BY_RXCUI.get(rxcui);
+}
+
+/** Every interacting drug named in `text` (combination products can name two). */
+export function interactingDrugsInText(text: string): InteractingDrug[] {
+  const out: InteractingDrug[] = [];
+  for (const { drug, pattern } of COMPILED) if (pattern.test(text)) out.push(drug);
+  return out;
+}

@@ -1,0 +1,214 @@
+/**
+ * The FHIR REST client for prefetch keys the CDS client did not send: one GET per page, bounded in time
+ * (per call and by the request's budget) and in size, following search `next` links within limits.
+ *
+ * Outcomes are data, not exceptions: each fetch answers resources or the reason it could not. Reasons never
+ * contain URLs (they carry patient ids) or the access token; they name statuses, limits and error codes.
+ */
+import type { Bundle, FhirResource } from 'fhir/r4';
+import type { AppConfig } from '../config';
+import type { ServerAllowList } from './allowlist';
+
+export type FhirClientConfig = Pick<AppConfig['fhir'], 'requestTimeoutMs' | 'maxPages' | 'maxResponseBytes'>;
+
+/** Where a fetch may go and with which credentials (one request's fhirServer + fhirAuthorization). */
+export interface FhirTarget {
+  /** fhirServer without trailing slash, already allow-listed. */
+  base: string;
+  origin: string;
+  token?: string;
+}
+
+/** The signals bounding one CDS request's fetching, kept apart so an abort can be explained. */
+export interface FetchDeadline {
+  /** Aborts when the whole-request budget (fhir.budgetMs) is spent. */
+  budget: AbortSignal;
+  /** The caller's signal (client went away, server shutting down). */
+  cancel?: AbortSignal;
+}
+
+export type KeyFetchResult =
+  | {
+      ok: true;
+      resources: FhirResource[];
+      /** HTTP calls made. */
+      pages: number;
+      /** A `next` page existed but was not read (maxPages reached, link off the server, or a loop). */
+      truncated: boolean;
+      status: number;
+    }
+  | { ok: false; reason: string; status?: number };
+
+type HttpResult = { ok: true; status: number; body: unknown } | { ok: false; reason: string; status?: number };
+
+export function isResourceLike(value: unknown): value is FhirResource {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && typeof (value as { resourceType?: unknown }).resourceType === 'string';
+}
+
+/** Entry resources of a Bundle (nested Bundles unpacked, OperationOutcomes dropped). */
+export function bundleResources(bundle: Bundle, depth = 0): FhirResource[] {
+  const out: FhirResource[] = [];
+  for (const entry of bundle.entry ?? []) {
+    const resource: unknown = entry?.resource;
+    if (!isResourceLike(resource) || resource.resourceType === 'OperationOutcome') continue;
+    if (resource.resourceType === 'Bundle' && depth < 3) out.push(...bundleResources(resource, depth + 1));
+    else if (resource.resourceType !== 'Bundle') out.push(resource);
+  }
+  return out;
+}
+
+export function nextLink(bundle: Bundle): string | undefined {
+  const link = (bundle.link ?? []).find((l) => l?.relation === 'next');
+  return typeof link?.url === 'string' && link.url !== '' ? link.url : undefined;
+}
+
+function describeAbort(deadline: FetchDeadline, callTimeout: AbortSignal, cfg: FhirClientConfig, budgetMs: number): string {
+  if (deadline.cancel?.aborted) return 'the request was cancelled';
+  if (deadline.budget.aborted) return `the FHIR fetch budget of ${budgetMs} ms ran out`;
+  if (callTimeout.aborted) return `the FHIR server did not answer within ${cfg.requestTimeoutMs} ms`;
+  return 'the FHIR call was aborted';
+}
+
+function networkReason(error: unknown): string {
+  const cause = (error as { cause?: { code?: unknown } }).cause;
+  const code = typeof cause?.code === 'string' ? cause.code : undefined;
+  return code ? `FHIR server unreachable (${code})` : 'FHIR server unreachable (network error)';
+}
+
+/** Read a body with a byte counter: stop (and drop the connection) as soon as it exceeds the limit. */
+async function readBounded(response: Response, maxBytes: number): Promise<{ ok: true; text: string } | { ok: false; reason: string }> {
+  const declared = Number(response.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    await response.body?.cancel().catch(() => undefined);
+    return { ok: false, reason: `FHIR response larger than ${maxBytes} bytes` };
+  }
+  if (!response.body) return { ok: true, text: '' };
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      return { ok: false, reason: `FHIR response larger than ${maxBytes} bytes` };
+    }
+    chunks.push(value);
+  }
+  return { ok: true, text: Buffer.concat(chunks, total).toString('utf8') };
+}
+
+export interface FhirClient {
+  /** Fetch one prefetch key: a read (`Type/id`) or a search (`Type?...`, all pages within limits). */
+  fetchKey(kind: 'read' | 'search', resourceType: string, relativeUrl: string, target: FhirTarget, deadline: FetchDeadline): Promise<KeyFetchResult>;
+  /** Continue a searchset from its `next` link (a paged prefetch Bundle); `pagesRead` already consumed. */
+  followPages(next: string, pagesRead: number, target: FhirTarget, deadline: FetchDeadline): Promise<KeyFetchResult>;
+}
+
+export interface FhirClientDeps {
+  allowList: ServerAllowList;
+  budgetMs: number;
+  fetchImpl?: typeof fetch;
+}
+
+export function createFhirClient(cfg: FhirClientConfig, deps: FhirClientDeps): FhirClient {
+  const fetchImpl = deps.fetchImpl ?? fetch;
+
+  async function get(url: string, target: FhirTarget, deadline: FetchDeadline): Promise<HttpResult> {
+    const callTimeout = AbortSignal.timeout(cfg.requestTimeoutMs);
+    const signals = [deadline.budget, callTimeout];
+    if (deadline.cancel) signals.push(deadline.cancel);
+    const signal = AbortSignal.any(signals);
+    const headers: Record<string, string> = { Accept: 'application/fhir+json' };
+    if (target.token) headers.Authorization = `Bearer ${target.token}`;
+    try {
+      // Redirects are not followed: one could carry the bearer token to a server that is not allow-listed.
+      const response = await fetchImpl(url, { method: 'GET', headers, signal, redirect: 'manual' });
+      if (response.status === 200) {
+        const body = await readBounded(response, cfg.maxResponseBytes);
+        if (!body.ok) return { ok: false, reason: body.reason, status: 200 };
+        try {
+          return { ok: true, status: 200, body: JSON.parse(body.text) as unknown };
+        } catch {
+          return { ok: false, reason: 'FHIR server answered with a body that is not JSON', status: 200 };
+        }
+      }
+      await response.body?.cancel().catch(() => undefined);
+      return { ok: true, status: response.status, body: undefined };
+    } catch (error) {
+      if (signal.aborted) return { ok: false, reason: describeAbort(deadline, callTimeout, cfg, deps.budgetMs) };
+      return { ok: false, reason: networkReason(error) };
+    }
+  }
+
+  function statusFailure(status: number): KeyFetchResult {
+    if (status === 401 || status === 403) return { ok: false, status, reason: `FHIR server refused access (HTTP ${status})` };
+    if (status >= 300 && status < 400) return { ok: false, status, reason: `FHIR server redirected (HTTP ${status}); redirects are not followed` };
+    if (status === 0) return { ok: false, status, reason: 'FHIR server redirected; redirects are not followed' };
+    return { ok: false, status, reason: `FHIR server answered HTTP ${status}` };
+  }
+
+  /** Resolve a `next` link and decide whether it may be followed (same allow-listed origin as fhirServer). */
+  function nextUrl(link: string, target: FhirTarget): string | undefined {
+    let url: URL;
+    try {
+      url = new URL(link, `${target.base}/`);
+    } catch {
+      return undefined;
+    }
+    if (url.origin !== target.origin || !deps.allowList.allows(url.href)) return undefined;
+    return url.href;
+  }
+
+  async function readPages(first: string | undefined, firstResources: FhirResource[], pagesRead: number, target: FhirTarget, deadline: FetchDeadline): Promise<KeyFetchResult> {
+    const resources = [...firstResources];
+    const seen = new Set<string>();
+    let pages = pagesRead;
+    let link = first;
+    let status = 200;
+    let calls = 0;
+    while (link !== undefined) {
+      const url = nextUrl(link, target);
+      if (url === undefined || seen.has(url) || pages >= cfg.maxPages) return { ok: true, resources, pages: calls, truncated: true, status };
+      seen.add(url);
+      const result = await get(url, target, deadline);
+      calls += 1;
+      pages += 1;
+      if (!result.ok) return result;
+      status = result.status;
+      if (result.status !== 200) return statusFailure(result.status);
+      const bundle = result.body;
+      if (!isResourceLike(bundle) || bundle.resourceType !== 'Bundle') return { ok: false, status, reason: 'FHIR search page is not a Bundle' };
+      resources.push(...bundleResources(bundle));
+      link = nextLink(bundle);
+    }
+    return { ok: true, resources, pages: calls, truncated: false, status };
+  }
+
+  return {
+    async fetchKey(kind, resourceType, relativeUrl, target, deadline) {
+      const result = await get(`${target.base}/${relativeUrl}`, target, deadline);
+      if (!result.ok) return result;
+      const { status, body } = result;
+      // A read of a resource that does not exist (or was deleted) is an answer: the patient has no such data.
+      if (kind === 'read' && (status === 404 || status === 410)) return { ok: true, resources: [], pages: 1, truncated: false, status };
+      // A search that finds nothing answers 200 with an empty Bundle; 404 means the server cannot run it.
+      if (status !== 200) return statusFailure(status);
+      if (!isResourceLike(body)) return { ok: false, status, reason: 'FHIR server answered with JSON that is not a FHIR resource' };
+      if (body.resourceType === 'OperationOutcome') return { ok: false, status, reason: 'FHIR server answered with an OperationOutcome' };
+      if (body.resourceType === 'Bundle') {
+        const paged = await readPages(nextLink(body), bundleResources(body), 1, target, deadline);
+        return paged.ok ? { ...paged, pages: paged.pages + 1 } : paged;
+      }
+      if (kind === 'search' || body.resourceType !== resourceType) {
+        return { ok: false, status, reason: `FHIR server answered a ${kind} of ${resourceType} with a ${body.resourceType}` };
+      }
+      return { ok: true, resources: [body], pages: 1, truncated: false, status };
+    },
+
+    followPages(next, pagesRead, target, deadline) {
+      return readPages(next, [], pagesRead, target, deadline);
+    },
+  };
+}

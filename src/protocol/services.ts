@@ -1,0 +1,85 @@
+/**
+ * The CDS services this deployment offers, one JSON file each in hooks/. Validated at start-up (a bad file
+ * stops the process naming the file and field); the discovery document is serialised once.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { ConfigError } from '../config';
+
+/** Tokens CDS Hooks 2.0 allows in our hooks' prefetch templates (order-select/order-sign context fields). */
+const ALLOWED_TOKENS = new Set(['context.patientId', 'context.userId', 'context.encounterId', 'userPractitionerId']);
+
+/** read (`Type/{{token}}`) or type-level search (`Type?param=value&...`), the 2.0 prefetch subset. */
+const TEMPLATE_SHAPE = /^[A-Z][A-Za-z]+(\/\{\{[^}]+\}\}|\?[^#\s]+)$/;
+
+const prefetchTemplate = z
+  .string()
+  .regex(TEMPLATE_SHAPE, 'must be an instance read (Type/{{token}}) or a type-level search (Type?params)')
+  .superRefine((template, ctx) => {
+    for (const m of template.matchAll(/\{\{([^}]*)\}\}/g)) {
+      const token = (m[1] ?? '').trim();
+      if (!ALLOWED_TOKENS.has(token)) ctx.addIssue({ code: 'custom', message: `prefetch token {{${token}}} is not allowed (allowed: ${[...ALLOWED_TOKENS].join(', ')})` });
+    }
+    if (/[?&]_include|[?&]_revinclude|[?&]_elements/.test(template)) ctx.addIssue({ code: 'custom', message: '_include/_revinclude/_elements are outside the CDS Hooks 2.0 prefetch subset' });
+  });
+
+const serviceFile = z.strictObject({
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'must be lower-case letters, digits and hyphens'),
+  hook: z.enum(['order-select', 'order-sign']),
+  title: z.string().min(1),
+  description: z.string().min(1),
+  usageRequirements: z.string().min(1).optional(),
+  prefetch: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9]*$/), prefetchTemplate).refine((p) => Object.keys(p).length > 0, 'must not be empty'),
+  /** Adds the pharmacy VERIFICATION_SUMMARY card. */
+  verificationSummary: z.boolean(),
+});
+
+export type ServiceDefinition = z.infer<typeof serviceFile>;
+
+export interface ServiceRegistry {
+  list: ServiceDefinition[];
+  byId: Map<string, ServiceDefinition>;
+  /** Pre-serialised `{"services":[...]}` discovery body. */
+  discoveryJson: string;
+}
+
+export const HOOKS_DIR_CANDIDATES = [path.resolve(__dirname, '..', '..', 'hooks'), path.resolve(__dirname, '..', '..', '..', 'hooks')];
+
+export function findHooksDir(): string {
+  const dir = HOOKS_DIR_CANDIDATES.find((d) => fs.existsSync(d));
+  if (!dir) throw new ConfigError('hooks/ directory not found');
+  return dir;
+}
+
+export function loadServices(dir: string = findHooksDir()): ServiceRegistry {
+  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+  if (files.length === 0) throw new ConfigError(`no service definitions (*.json) in ${dir}`);
+  const list: ServiceDefinition[] = [];
+  const byId = new Map<string, ServiceDefinition>();
+  for (const file of files) {
+    const full = path.join(dir, file);
+    let raw: unknown;
+    try {
+      raw = JSON.parse(fs.readFileSync(full, 'utf8'));
+    } catch (e) {
+      throw new ConfigError(`hooks/${file} is not valid JSON: ${(e as Error).message}`);
+    }
+    const result = serviceFile.safeParse(raw);
+    if (!result.success) {
+      const why = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+      throw new ConfigError(`hooks/${file} is invalid: ${why}`);
+    }
+    const service = result.data;
+    if (`${service.id}.json` !== file) throw new ConfigError(`hooks/${file}: id "${service.id}" must match the file name`);
+    if (byId.has(service.id)) throw new ConfigError(`hooks/${file}: duplicate service id "${service.id}"`);
+    byId.set(service.id, service);
+    list.push(service);
+  }
+  const services = list.map((s) => {
+    const entry: Record<string, unknown> = { hook: s.hook, id: s.id, title: s.title, description: s.description, prefetch: s.prefetch };
+    if (s.usageRequirements) entry.usageRequirements = s.usageRequirements;
+    return entry;
+  });
+  return { list, byId, discoveryJson: JSON.stringify({ services }) };
+}
