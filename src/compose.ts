@@ -14,15 +14,15 @@ import { createClinicalEngine } from './clinical/engine';
 import { createPatientDataSource } from './fhir/prefetch';
 import type { PatientDataSource } from './fhir/types';
 import { createAuthMiddleware } from './auth';
-import { checkJsonLimits, createRateLimiter, safeJsonReviver, securityHeaders } from './hardening';
+import { checkJsonLimits, createRateLimiter, formatJsonPath, safeJsonReviver, securityHeaders } from './hardening';
 
 export interface ServiceOptions {
   /** Directory of hooks/*.json (defaults to the repository's hooks/). */
   hooksDir?: string;
   /** Clock for the clinical core (tests pin it). */
   now?: () => Date;
-  /** Clock for JWT checks, in seconds (tests pin it). */
-  nowSeconds?: () => number;
+  /** Clock for JWT checks, in milliseconds like Date.now (tests pin it). */
+  nowMs?: () => number;
   /** Share the jti replay cache across worker processes through SQLite. */
   sharedReplayCache?: boolean;
   dataSource?: PatientDataSource;
@@ -45,8 +45,8 @@ export function buildService(config: AppConfig, logger: Logger, options: Service
   const engine = createClinicalEngine(config.clinical);
   const dataSource = options.dataSource ?? createPatientDataSource(config.fhir, { logger, fetchImpl: options.fetchImpl });
   const pipeline = createPipeline({ engine, dataSource, store, now: options.now });
-  const auth = createAuthMiddleware(config, { logger, now: options.nowSeconds, replayCache: replay, fetchImpl: options.fetchImpl });
-  const before = [securityHeaders(config)];
+  const auth = createAuthMiddleware(config, { logger, now: options.nowMs, replayCache: replay, fetchImpl: options.fetchImpl });
+  const before = [securityHeaders({ publicBaseUrl: config.publicBaseUrl })];
   const afterAuth = config.rateLimit.enabled ? [createRateLimiter(config.rateLimit)] : [];
   const app = createApp({
     config,
@@ -57,7 +57,12 @@ export function buildService(config: AppConfig, logger: Logger, options: Service
     auth,
     before,
     afterAuth,
-    checkJsonLimits: (value) => checkJsonLimits(value, config.limits),
+    checkJsonLimits: (value) => {
+      const v = checkJsonLimits(value, config.limits);
+      if (!v) return undefined;
+      const what = v.kind === 'depth' ? 'nesting depth' : v.kind === 'string' ? 'string length' : 'array length';
+      return `${formatJsonPath(v.path) || '(root)'}: ${what} exceeds the limit of ${v.limit}`;
+    },
     jsonReviver: safeJsonReviver,
     isShuttingDown: options.isShuttingDown,
   });

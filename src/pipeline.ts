@@ -39,7 +39,7 @@ function prefetchedMedications(prefetch: Record<string, unknown> | undefined): F
     if (resource.resourceType === 'Medication') found.push(resource);
     else if (resource.resourceType === 'Bundle') {
       for (const entry of (resource as Bundle).entry ?? []) {
-        if (entry?.resource?.resourceType === 'Medication') found.push(entry.resource);
+        if (entry?.resource?.resourceType === 'Medication') found.push(entry.resource as FhirResource);
       }
     }
   }

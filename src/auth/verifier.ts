@@ -87,7 +87,8 @@ export function createTokenVerifier(auth: AppConfig['auth'], deps: TokenVerifier
     if (nowSec >= exp + skew) throw new AuthError('expired', withTenant);
     if (iat > nowSec + skew) throw new AuthError('iat_in_future', withTenant);
     if (nbf !== undefined && (!isNumericDate(nbf) || nbf > nowSec + skew)) throw new AuthError('not_yet_valid', withTenant);
-    if (exp <= iat || exp - iat > auth.maxTokenLifetimeSeconds) throw new AuthError('lifetime_too_long', withTenant);
+    if (exp <= iat) throw new AuthError('bad_claims', withTenant);
+    if (exp - iat > auth.maxTokenLifetimeSeconds) throw new AuthError('lifetime_too_long', withTenant);
 
     const allowedTenants = deps.keyStore.tenantsOf(iss);
     if (allowedTenants && (tenant === undefined || !allowedTenants.has(tenant))) throw new AuthError('tenant_not_allowed', withTenant);

@@ -58,7 +58,8 @@ export type Resolution = { ok: true; url: string } | { ok: false; reason: string
 const TEMPLATE_SHAPE = /^([A-Z][A-Za-z]+)(\/[^/?#\s]+|\?[^#\s]*)?$/;
 
 function compileOne(key: string, template: string): CompiledTemplate {
-  const shape = TEMPLATE_SHAPE.exec(template);
+  // The shape is checked with tokens blanked out, so `{{ context.patientId }}` (spaces allowed) passes.
+  const shape = TEMPLATE_SHAPE.exec(template.replace(/\{\{[^{}]*\}\}/g, 'x'));
   if (!shape) throw new TemplateError(`prefetch "${key}": "${template}" is neither a read (Type/id) nor a type-level search (Type?params)`);
   const resourceType = shape[1] as string;
   const rest = shape[2] ?? '';
@@ -132,7 +133,12 @@ export function resolveTemplate(template: CompiledTemplate, context: Record<stri
     if (!part.inQuery && !FHIR_ID.test(value)) {
       return { ok: false, reason: `template "${template.template}" cannot be filled: {{${part.token}}} is not a valid FHIR id` };
     }
-    url += encodeURIComponent(value);
+    try {
+      url += encodeURIComponent(value);
+    } catch {
+      // A lone UTF-16 surrogate (possible in JSON) has no URL encoding.
+      return { ok: false, reason: `template "${template.template}" cannot be filled: {{${part.token}}} is not valid Unicode` };
+    }
   }
   return { ok: true, url };
 }

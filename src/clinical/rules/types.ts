@@ -64,7 +64,9 @@ export interface DoseTarget {
   mgPerDay: number;
   perAdministrationMg: number;
   timesPerDay: 1 | 2;
-  /** e.g. "400 mg twice daily (800 mg/day)". */
+  /** e.g. "400 mg twice daily". */
+  regimen: string;
+  /** e.g. "400 mg twice daily (800 mg/day)" or "400 mg once daily". */
   label: string;
 }
 

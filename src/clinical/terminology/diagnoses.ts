@@ -64,14 +64,9 @@ export function secondaryMalignancyCoding(concept: CodeableConcept | undefined):
 
 /** Pregnancy Condition: SNOMED 77386006, ICD-10-CM Z33.1 or O00–O9A (chapter 15). */
 const PREGNANCY_SNOMED = new Set(['77386006']);
-const PREGNANCY_ICD = /^(Z331|O[0-9][0-9A-Z]*)$/;
+const PREGNANCY_ICD = /^(Z331|O\d\d|O9A)/;
 export function pregnancyConditionCoding(concept: CodeableConcept | undefined): Coding | undefined {
-  return icdCoding(concept, (c) => PREGNANCY_ICD.test(c) && (c.startsWith('Z331') || isChapter15(c))) ?? snomedCoding(concept, PREGNANCY_SNOMED);
-}
-
-/** O00 … O99 and O9A. */
-function isChapter15(code: string): boolean {
-  return /^O(\d\d|9A)/.test(code);
+  return icdCoding(concept, (c) => PREGNANCY_ICD.test(c)) ?? snomedCoding(concept, PREGNANCY_SNOMED);
 }
 
 /** Severe hepatic impairment: ICD-10-CM K72.1* (chronic hepatic failure), K72.9* (hepatic failure, unspecified), SNOMED 59927004. */

@@ -1,0 +1,5 @@
+export { checkJsonLimits, formatJsonPath, type JsonLimits, type JsonLimitViolation } from './jsonLimits';
+export { safeJsonParse, safeJsonReviver, isUnsafeKey } from './safeJson';
+export { createRateLimiter, rateLimitKey, type RateLimiterDeps } from './rateLimiter';
+export { securityHeaders, type SecurityHeadersOptions } from './securityHeaders';
+export { errorOutcome, type IssueCode } from './operationOutcome';
