@@ -93,8 +93,11 @@ function main(): void {
   process.on('unhandledRejection', (reason) => {
     logger.error('unhandled rejection', { reason: reason instanceof Error ? reason.message : String(reason) });
   });
+  // Request handling never throws past its try/catch; an uncaught exception is a bug that may have left the
+  // process in an unknown state, so log it and exit (the cluster primary or the supervisor restarts us).
   process.on('uncaughtException', (err) => {
-    logger.error('uncaught exception', { message: err.message, stack: err.stack });
+    logger.error('uncaught exception; exiting', { message: err.message, stack: err.stack });
+    setTimeout(() => process.exit(1), 100).unref();
   });
   const workers = workerCount(config);
   if (workers > 1 && cluster.isPrimary) runPrimary(config, logger, workers);

@@ -9,6 +9,7 @@
  */
 import type { Coding, Dosage, Quantity, Range, Timing } from 'fhir/r4';
 import type { DoseResult } from './types';
+import { asArray } from './as-array';
 import { UCUM, canonicalSystem } from './terminology/systems';
 
 /** Strength of one unit of the product: mg per tablet/capsule, or mg per mL for a liquid. */
@@ -114,11 +115,11 @@ interface DoseQuantity {
 type Stu3Dosage = Dosage & { doseQuantity?: Quantity; doseRange?: Range };
 
 function hasCode(codings: Coding[] | undefined, code: string): boolean {
-  return (codings ?? []).some((c) => c.code === code);
+  return asArray(codings).some((c) => c?.code === code);
 }
 
 function doseQuantityOf(d: Dosage): DoseQuantity | undefined {
-  const entries = d.doseAndRate ?? [];
+  const entries = asArray(d.doseAndRate);
   // An "ordered" dose wins over a "calculated" one when both are present.
   const ordered = entries.filter((e) => hasCode(e.type?.coding, 'ordered'));
   for (const e of [...ordered, ...entries]) {
@@ -193,7 +194,7 @@ function fromRepeat(repeat: NonNullable<Timing['repeat']>): Frequency | string |
 }
 
 function fromCode(timing: Timing): Frequency | undefined {
-  const candidates = [...(timing.code?.coding ?? []).map((c) => c.code), timing.code?.text];
+  const candidates = [...asArray(timing.code?.coding).map((c) => c?.code), timing.code?.text];
   for (const raw of candidates) {
     const code = raw?.trim().toUpperCase();
     const perDay = code ? PER_DAY_BY_CODE[code] : undefined;
@@ -249,6 +250,7 @@ function lineDose(d: Dosage, strength: ProductStrength | undefined): LineDose | 
   const freq = frequencyOf(d);
   if (typeof freq === 'string') return freq;
   const mgPerDay = mgPerAdministration * freq.perDay;
+  if (!Number.isFinite(mgPerDay)) return 'the dose or frequency is out of range';
   return { mgPerDay, derivation: `${doseText} × ${fmt(freq.perDay)}/day (${freq.text}) = ${fmt(mgPerDay)} mg/day` };
 }
 
@@ -265,12 +267,13 @@ function roundMg(mg: number): number {
  * Lines without a sequence run alongside every phase (FHIR gives them no place in the order of phases).
  */
 export function dailyDose(dosages: Dosage[] | undefined, strength?: ProductStrength): DoseResult {
-  if (!dosages || dosages.length === 0) return { kind: 'unparseable', reason: 'no dosage instructions' };
+  const list = asArray(dosages).filter((d): d is Dosage => typeof d === 'object' && d !== null);
+  if (list.length === 0) return { kind: 'unparseable', reason: 'no dosage instructions' };
   const lines: Array<{ sequence: number | undefined; dose: LineDose }> = [];
-  for (const [i, d] of dosages.entries()) {
+  for (const [i, d] of list.entries()) {
     const dose = lineDose(d, strength);
-    if (typeof dose === 'string') return { kind: 'unparseable', reason: dosages.length > 1 ? `instruction ${i + 1}: ${dose}` : dose };
-    lines.push({ sequence: d.sequence, dose });
+    if (typeof dose === 'string') return { kind: 'unparseable', reason: list.length > 1 ? `instruction ${i + 1}: ${dose}` : dose };
+    lines.push({ sequence: typeof d.sequence === 'number' ? d.sequence : undefined, dose });
   }
   const unsequenced = lines.filter((l) => l.sequence === undefined).map((l) => l.dose);
   const sequences = [...new Set(lines.map((l) => l.sequence).filter((s): s is number => s !== undefined))].sort((a, b) => a - b);
@@ -285,12 +288,14 @@ export function dailyDose(dosages: Dosage[] | undefined, strength?: ProductStren
   });
   const largest = phases.reduce((a, b) => (b.mg > a.mg ? b : a));
   const mgPerDay = roundMg(largest.mg);
+  if (!Number.isFinite(mgPerDay)) return { kind: 'unparseable', reason: 'the dose or frequency is out of range' };
   const derivation = `${phases.map((p) => `sequence ${p.s}: ${p.text}${p.text.includes('+') ? ` → ${fmt(p.mg)} mg/day` : ''}`).join('; ')}; consecutive phases, the largest counts: ${fmt(mgPerDay)} mg/day`;
   return { kind: 'computed', mgPerDay, derivation };
 }
 
 function computed(doses: LineDose[], note: string | undefined): DoseResult {
   const mgPerDay = roundMg(doses.reduce((sum, x) => sum + x.mgPerDay, 0));
+  if (!Number.isFinite(mgPerDay)) return { kind: 'unparseable', reason: 'the dose or frequency is out of range' };
   if (doses.length === 1 && doses[0]) return { kind: 'computed', mgPerDay, derivation: doses[0].derivation };
   const derivation = `${doses.map((x) => x.derivation).join(' + ')} → ${fmt(mgPerDay)} mg/day${note ? ` (${note})` : ' (taken together)'}`;
   return { kind: 'computed', mgPerDay, derivation };

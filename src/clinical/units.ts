@@ -101,6 +101,8 @@ export function roundSignificant(x: number): number {
 }
 
 const FACTOR_CACHE_MAX = 512;
+/** UCUM expressions have no spaces; ucum-lhc also console.logs when handed one, so such text never reaches it. */
+const UCUM_SHAPED = /^\S{1,64}$/;
 const factorCache = new Map<string, number | null>();
 
 /** Multiplicative factor from → to (null when not convertible or not linear). */
@@ -110,6 +112,7 @@ function factor(from: string, to: string, molecularWeight?: number): number | nu
   if (cached !== undefined) return cached;
   let f: number | null = null;
   if (from === to) f = 1;
+  else if (!UCUM_SHAPED.test(from)) f = null;
   else {
     const options = molecularWeight !== undefined ? { molecularWeight } : {};
     const one = ucum.convertUnitTo(from, 1, to, options);

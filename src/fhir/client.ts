@@ -96,7 +96,8 @@ async function readBounded(response: Response, maxBytes: number): Promise<{ ok: 
     }
     chunks.push(value);
   }
-  return { ok: true, text: Buffer.concat(chunks, total).toString('utf8') };
+  // A UTF-8 byte order mark (some servers send one) is not JSON.
+  return { ok: true, text: Buffer.concat(chunks, total).toString('utf8').replace(/^\uFEFF/, '') };
 }
 
 export interface FhirClient {

@@ -84,23 +84,23 @@ function compileOne(key: string, template: string): CompiledTemplate {
   return { key, template, kind, resourceType, parts };
 }
 
-/** Parse every template of a service. Throws TemplateError naming the key at start-up, never per request. */
-export function compileTemplates(templates: PrefetchTemplates): CompiledTemplates {
-  return new CompiledTemplates(Object.entries(templates).map(([key, template]) => compileOne(key, template)));
-}
-
-// Callers may pass the raw templates object of a service definition; it is compiled on first use and the
-// result kept per object identity, so a service's templates are parsed once per process.
+// Callers may pass the raw templates object of a service definition; it is compiled once (at start-up by
+// compileTemplates, else on first use) and the result kept per object identity.
 const compiledCache = new WeakMap<PrefetchTemplates, CompiledTemplates>();
+
+/**
+ * Parse every template of a service. Throws TemplateError naming the key at start-up, never per request.
+ * The result is also remembered for the `templates` object itself, so obtain(service.prefetch, …) reuses it.
+ */
+export function compileTemplates(templates: PrefetchTemplates): CompiledTemplates {
+  const compiled = new CompiledTemplates(Object.entries(templates).map(([key, template]) => compileOne(key, template)));
+  compiledCache.set(templates, compiled);
+  return compiled;
+}
 
 export function ensureCompiled(templates: PrefetchTemplates | CompiledTemplates): CompiledTemplates {
   if (templates instanceof CompiledTemplates) return templates;
-  let compiled = compiledCache.get(templates);
-  if (!compiled) {
-    compiled = compileTemplates(templates);
-    compiledCache.set(templates, compiled);
-  }
-  return compiled;
+  return compiledCache.get(templates) ?? compileTemplates(templates);
 }
 
 function tokenValue(token: TemplateToken, context: Record<string, unknown>): string | { missing: string } {

@@ -1,7 +1,7 @@
 /** Dose rules: high dose without an indication, above the maximum, and orders whose dose cannot be computed. */
 import { highDoseTarget, standardDoseTarget } from './dose-targets';
 import { SOURCES } from './evidence';
-import { formatNumber, orderName, orderedDoseFact } from './format';
+import { formatMg, formatNumber, orderName, orderedDoseFact } from './format';
 import { highDoseIndication } from './indication';
 import type { Rule, RuleContext, TriggerFact } from './types';
 
@@ -90,8 +90,8 @@ export const doseAboveMax: Rule = {
       doseTargets: [target],
     };
   },
-  coverage() {
-    return { status: 'checked', basis: [] };
+  coverage(ctx) {
+    return { status: 'checked', basis: ctx.doseMg === undefined ? [] : [`ordered ${formatMg(ctx.doseMg)}, maximum ${formatMg(ctx.cfg.maxDoseMg)}`] };
   },
 };
 
@@ -123,6 +123,6 @@ export const doseUnparseable: Rule = {
     };
   },
   coverage() {
-    return { status: 'checked', basis: [] };
+    return { status: 'checked', basis: ['every evaluated order has a computable daily dose'] };
   },
 };

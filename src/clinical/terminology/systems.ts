@@ -3,6 +3,7 @@
  * OID form or an http/https variant of the canonical URI; codes are compared exactly unless said otherwise.
  */
 import type { CodeableConcept, Coding } from 'fhir/r4';
+import { asArray } from '../as-array';
 
 export const LOINC = 'http://loinc.org';
 export const SNOMED = 'http://snomed.info/sct';
@@ -39,14 +40,14 @@ export function isSystem(coding: Coding, system: string): boolean {
 
 /** Codings of a concept (empty when absent). */
 export function codingsOf(concept: CodeableConcept | undefined): Coding[] {
-  return concept?.coding ?? [];
+  return asArray(concept?.coding).filter((c): c is Coding => typeof c === 'object' && c !== null);
 }
 
 /** Codes of `system` carried by a concept, trimmed. */
 export function codesOf(concept: CodeableConcept | undefined, system: string): string[] {
   const out: string[] = [];
   for (const c of codingsOf(concept)) {
-    if (c.code !== undefined && isSystem(c, system)) out.push(c.code.trim());
+    if (typeof c.code === 'string' && isSystem(c, system)) out.push(c.code.trim());
   }
   return out;
 }
@@ -54,7 +55,7 @@ export function codesOf(concept: CodeableConcept | undefined, system: string): s
 /** True when the concept has a coding of `system` whose code is in `codes`. */
 export function hasCode(concept: CodeableConcept | undefined, system: string, codes: ReadonlySet<string>): boolean {
   for (const c of codingsOf(concept)) {
-    if (c.code !== undefined && codes.has(c.code.trim()) && isSystem(c, system)) return true;
+    if (typeof c.code === 'string' && codes.has(c.code.trim()) && isSystem(c, system)) return true;
   }
   return false;
 }
@@ -62,7 +63,7 @@ export function hasCode(concept: CodeableConcept | undefined, system: string, co
 /** The first coding of `system` whose code passes `test`. */
 export function findCoding(concept: CodeableConcept | undefined, system: string, test: (code: string) => boolean): Coding | undefined {
   for (const c of codingsOf(concept)) {
-    if (c.code !== undefined && isSystem(c, system) && test(c.code.trim())) return c;
+    if (typeof c.code === 'string' && isSystem(c, system) && test(c.code.trim())) return c;
   }
   return undefined;
 }
@@ -70,8 +71,8 @@ export function findCoding(concept: CodeableConcept | undefined, system: string,
 /** All human-readable text of a concept: its text and every coding display. */
 export function textsOf(concept: CodeableConcept | undefined): string[] {
   const out: string[] = [];
-  if (concept?.text) out.push(concept.text);
-  for (const c of codingsOf(concept)) if (c.display) out.push(c.display);
+  if (typeof concept?.text === 'string') out.push(concept.text);
+  for (const c of codingsOf(concept)) if (typeof c.display === 'string') out.push(c.display);
   return out;
 }
 

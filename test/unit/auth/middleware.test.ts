@@ -1,3 +1,4 @@
+import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
@@ -140,7 +141,7 @@ describe('accepted tokens', () => {
 });
 
 describe('refused tokens: 401 with no detail, reason logged', () => {
-  const rsaPublicPem = () => testKey('rsa').privateKey.asymmetricKeyType && require('node:crypto').createPublicKey(testKey('rsa').privateKey).export({ type: 'spki', format: 'pem' }) as string;
+  const rsaPublicPem = (): string => createPublicKey(testKey('rsa').privateKey).export({ type: 'spki', format: 'pem' }).toString();
 
   const cases: [string, () => string | undefined, string][] = [
     ['alg none', () => mintToken({ aud: AUD, alg: 'none' }), 'malformed_token'],
@@ -155,7 +156,7 @@ describe('refused tokens: 401 with no detail, reason logged', () => {
     ['an aud array without the invoked URL', () => mintToken({ aud: [serviceUrl('x'), serviceUrl('y')] }), 'wrong_aud'],
     ['an unknown iss', () => mintToken({ aud: AUD, iss: 'https://unknown.example' }), 'unknown_iss'],
     ['an unknown kid', () => mintToken({ aud: AUD, kid: 'no-such-kid' }), 'unknown_kid'],
-    ['a signature by another key under a trusted kid', () => mintToken({ aud: AUD, kid: testKey('demo').kid }), 'bad_signature'],
+    ['a signature by another key under a trusted kid', () => mintToken({ aud: AUD, key: testKey('demo').privateKey }), 'bad_signature'],
     ['a key used with an algorithm it does not declare', () => mintToken({ aud: AUD, alg: 'ES384', kid: testKey('es256').kid }), 'key_alg_mismatch'],
     ['a lifetime longer than allowed', () => mintToken({ aud: AUD, lifetimeSec: 86_401 }), 'lifetime_too_long'],
     ['exp before iat', () => mintToken({ aud: AUD, lifetimeSec: -10, nowSec: Math.floor(Date.now() / 1000) + 20 }), 'bad_claims'],
@@ -360,7 +361,7 @@ describe('start-up', () => {
   });
 
   it('refuses to start with an RSA key shorter than 2048 bits', () => {
-    const { publicKey } = require('node:crypto').generateKeyPairSync('rsa', { modulusLength: 1024 }) as { publicKey: import('node:crypto').KeyObject };
+    const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 1024 });
     const cfg = testConfig();
     cfg.auth.trustedClients = [{ iss: TEST_ISS, jwks: { keys: [{ ...(publicKey.export({ format: 'jwk' }) as { kty: string }), kid: 'short' }] } }];
     expect(() => createAuthMiddleware(cfg, { logger: capturingLogger().logger })).toThrow(/2048/);

@@ -250,6 +250,12 @@ describe('PatientDataSource.obtain: FHIR server answers', () => {
     expect(calls).toHaveLength(1);
   });
 
+  it('reads a JSON body that starts with a UTF-8 byte order mark', async () => {
+    const { fetchImpl } = scriptedFetch((url) => (url.pathname.endsWith('/Observation') ? new Response(`\uFEFF${JSON.stringify(searchset([obs('o9')]))}`, { status: 200 }) : undefined));
+    const data = await source(fetchImpl).obtain(templates, request(withPrefetch));
+    expect(ids(data.resources)).toContain('Observation/o9');
+  });
+
   it('stops reading a streamed body once it passes maxResponseBytes', async () => {
     let pulled = 0;
     const chunk = new TextEncoder().encode(' '.repeat(4096));

@@ -47,6 +47,12 @@ describe('compileTemplates', () => {
     expect(first).toBeInstanceOf(CompiledTemplates);
     expect(ensureCompiled({ ...templates })).not.toBe(first);
   });
+
+  it('remembers a start-up compilation for the raw object it compiled', () => {
+    const templates = { patient: 'Patient/{{context.patientId}}' };
+    const atStartUp = compileTemplates(templates);
+    expect(ensureCompiled(templates)).toBe(atStartUp);
+  });
 });
 
 describe('resolveTemplate', () => {

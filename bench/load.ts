@@ -1,0 +1,117 @@
+/**
+ * One load run with autocannon's API (in the runner's process): POST a body with a fresh hookInstance and,
+ * for the service, a fresh single-use JWT per request. Latencies are recorded per response (autocannon's own
+ * histogram keeps whole milliseconds and 2xx only), so percentiles are exact and runs can be merged.
+ */
+import crypto from 'node:crypto';
+import autocannon from 'autocannon';
+import type { TokenPool } from './tokens';
+
+export interface LoadOptions {
+  baseUrl: string;
+  path: string;
+  connections: number;
+  /** Seconds; ignored when `amount` is set. */
+  durationSec?: number;
+  /** Stop after this many requests (warm-up). */
+  amount?: number;
+  /** Request body split around the hookInstance (see patient.splitBody). */
+  body: [string, string];
+  /** Fresh token per request; when absent, `staticToken` (or none) is sent. */
+  tokens?: TokenPool;
+  staticToken?: string;
+}
+
+export interface LoadResult {
+  durationSec: number;
+  /** Responses received (any status). */
+  completed: number;
+  ok: number;
+  non2xx: number;
+  /** Socket errors, timeouts included. */
+  errors: number;
+  timeouts: number;
+  statusCodes: Record<string, number>;
+  /** Response times, ms, in arrival order. */
+  latenciesMs: Float64Array;
+  /** Runner (load generator) CPU during the run, ms. */
+  loadGenCpuMs: number;
+  /** Tokens minted on demand because the pool ran dry. */
+  tokensMintedOnDemand: number;
+  tokensFromPool: number;
+}
+
+export async function runLoad(o: LoadOptions): Promise<LoadResult> {
+  const [pre, post] = o.body;
+  const baseHeaders: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
+  if (o.staticToken) baseHeaders.authorization = `Bearer ${o.staticToken}`;
+  const tokens = o.tokens;
+  const poolBefore = tokens?.used ?? 0;
+  const mintedBefore = tokens?.mintedOnDemand ?? 0;
+
+  let latencies = new Float64Array(1 << 14);
+  let completed = 0;
+  let ok = 0;
+  let non2xx = 0;
+  let socketErrors = 0;
+  const statusCodes: Record<string, number> = {};
+
+  const cpuBefore = process.cpuUsage();
+  const started = performance.now();
+  let finish!: (r: autocannon.Result) => void;
+  let fail!: (e: unknown) => void;
+  const done = new Promise<autocannon.Result>((resolve, reject) => {
+    finish = resolve;
+    fail = reject;
+  });
+  const options: autocannon.Options = {
+    url: o.baseUrl,
+    connections: o.connections,
+    ...(o.amount !== undefined ? { amount: o.amount } : { duration: o.durationSec ?? 10 }),
+    timeout: 10,
+    requests: [
+      {
+        method: 'POST',
+        path: o.path,
+        headers: baseHeaders,
+        setupRequest: (req) => {
+          req.body = pre + crypto.randomUUID() + post;
+          if (tokens) req.headers = { ...req.headers, authorization: `Bearer ${tokens.next()}` };
+          return req;
+        },
+      },
+    ],
+  };
+  // The callback form returns the instance (an EventEmitter) rather than a promise.
+  const instance = autocannon(options, (err: unknown, result: autocannon.Result) => (err ? fail(err) : finish(result)));
+  instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
+    if (completed === latencies.length) {
+      const grown = new Float64Array(latencies.length * 2);
+      grown.set(latencies);
+      latencies = grown;
+    }
+    latencies[completed++] = responseTime;
+    if (statusCode >= 200 && statusCode < 300) ok++;
+    else non2xx++;
+    statusCodes[statusCode] = (statusCodes[statusCode] ?? 0) + 1;
+  });
+  instance.on('reqError', () => {
+    socketErrors++;
+  });
+  const result = await done;
+  const wall = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
+  return {
+    durationSec: result.duration || wall,
+    completed,
+    ok,
+    non2xx,
+    errors: Math.max(socketErrors, result.errors),
+    timeouts: result.timeouts,
+    statusCodes,
+    latenciesMs: latencies.subarray(0, completed),
+    loadGenCpuMs: (cpu.user + cpu.system) / 1000,
+    tokensMintedOnDemand: (tokens?.mintedOnDemand ?? 0) - mintedBefore,
+    tokensFromPool: (tokens?.used ?? 0) - poolBefore,
+  };
+}

@@ -1,0 +1,169 @@
+/**
+ * Linux /proc readings for the processes under test: CPU time (utime + stime), peak and current RSS, and the
+ * process tree (a cluster primary and its workers). Parsing is pure so it can be unit-tested with captured text.
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+
+/** utime and stime (fields 14 and 15 of /proc/<pid>/stat), in clock ticks. */
+export interface CpuTicks {
+  utime: number;
+  stime: number;
+}
+
+/**
+ * Parse /proc/<pid>/stat. The command name (field 2) is in parentheses and may itself contain spaces or
+ * parentheses, so the fields are counted from the last ")".
+ */
+export function parseStat(text: string): CpuTicks {
+  const close = text.lastIndexOf(')');
+  if (close === -1) throw new Error('unexpected /proc/<pid>/stat format');
+  // After ")": field 3 (state) is index 0, so field n is index n - 3.
+  const fields = text.slice(close + 2).trim().split(/\s+/);
+  const utime = Number(fields[14 - 3]);
+  const stime = Number(fields[15 - 3]);
+  if (!Number.isFinite(utime) || !Number.isFinite(stime)) throw new Error('unexpected /proc/<pid>/stat format');
+  return { utime, stime };
+}
+
+/** A "Vm…:  1234 kB" line of /proc/<pid>/status, in kB (undefined when absent). */
+export function parseStatusKb(text: string, key: 'VmHWM' | 'VmRSS'): number | undefined {
+  const m = new RegExp(`^${key}:\\s+(\\d+)\\s+kB`, 'm').exec(text);
+  return m ? Number(m[1]) : undefined;
+}
+
+/** Child pids listed in /proc/<pid>/task/<tid>/children files (space separated). */
+export function parseChildren(texts: string[]): number[] {
+  const out = new Set<number>();
+  for (const t of texts) for (const s of t.trim().split(/\s+/)) if (/^\d+$/.test(s)) out.add(Number(s));
+  return [...out];
+}
+
+let clockTicks: number | undefined;
+/** Clock ticks per second (`getconf CLK_TCK`; 100 on every Linux we know of). */
+export function clkTck(): number {
+  if (clockTicks === undefined) {
+    try {
+      clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    } catch {
+      clockTicks = 100;
+    }
+  }
+  return clockTicks;
+}
+
+export function readCpuTicks(pid: number): CpuTicks | undefined {
+  try {
+    return parseStat(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+export function readStatusKb(pid: number, key: 'VmHWM' | 'VmRSS'): number | undefined {
+  try {
+    return parseStatusKb(fs.readFileSync(`/proc/${pid}/status`, 'utf8'), key);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Direct children of `pid` (cluster workers of a primary). */
+export function childPids(pid: number): number[] {
+  try {
+    const dir = `/proc/${pid}/task`;
+    const texts = fs.readdirSync(dir).map((tid) => {
+      try {
+        return fs.readFileSync(`${dir}/${tid}/children`, 'utf8');
+      } catch {
+        return '';
+      }
+    });
+    return parseChildren(texts);
+  } catch {
+    return [];
+  }
+}
+
+/** The process and its direct children (a cluster primary and its workers). */
+export function processTree(pid: number): number[] {
+  return [pid, ...childPids(pid)];
+}
+
+/** Reset the peak-RSS counter (VmHWM) of a process we own: `echo 5 > /proc/<pid>/clear_refs`. */
+export function resetPeakRss(pid: number): boolean {
+  try {
+    fs.writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** CPU time of each pid, in ms. */
+export function cpuMsByPid(pids: number[]): Map<number, number> {
+  const tick = 1000 / clkTck();
+  const out = new Map<number, number>();
+  for (const pid of pids) {
+    const t = readCpuTicks(pid);
+    if (t) out.set(pid, (t.utime + t.stime) * tick);
+  }
+  return out;
+}
+
+/**
+ * CPU ms spent by the processes between two readings. A pid present only at the end (a worker started in
+ * between) counts from zero; one that vanished counts up to its last reading.
+ */
+export function cpuDeltaMs(before: Map<number, number>, after: Map<number, number>): number {
+  let total = 0;
+  for (const [pid, end] of after) total += end - (before.get(pid) ?? 0);
+  return total;
+}
+
+export interface MemoryReading {
+  /** Sum over the processes of VmHWM (peak since start or since the last resetPeakRss), kB. */
+  peakKb: number;
+  /** Sum of current VmRSS, kB. */
+  rssKb: number;
+}
+
+export function readMemory(pids: number[]): MemoryReading {
+  let peakKb = 0;
+  let rssKb = 0;
+  for (const pid of pids) {
+    peakKb += readStatusKb(pid, 'VmHWM') ?? 0;
+    rssKb += readStatusKb(pid, 'VmRSS') ?? 0;
+  }
+  return { peakKb, rssKb };
+}
+
+export interface MachineInfo {
+  cpuModel: string;
+  cores: number;
+  node: string;
+  platform: string;
+  memTotalMb?: number;
+}
+
+export function parseCpuModel(cpuinfo: string): string {
+  const m = /^model name\s*:\s*(.+)$/m.exec(cpuinfo);
+  return m?.[1]?.trim() ?? 'unknown';
+}
+
+export function machineInfo(cores: number): MachineInfo {
+  let cpuModel = 'unknown';
+  let memTotalMb: number | undefined;
+  try {
+    cpuModel = parseCpuModel(fs.readFileSync('/proc/cpuinfo', 'utf8'));
+  } catch {
+    /* not Linux */
+  }
+  try {
+    const m = /^MemTotal:\s+(\d+)\s+kB/m.exec(fs.readFileSync('/proc/meminfo', 'utf8'));
+    if (m) memTotalMb = Math.round(Number(m[1]) / 1024);
+  } catch {
+    /* not Linux */
+  }
+  return { cpuModel, cores, node: process.version, platform: `${process.platform} ${process.arch}`, memTotalMb };
+}

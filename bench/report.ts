@@ -1,0 +1,197 @@
+/**
+ * Numbers → report: latency percentiles, per-measurement metrics, the Markdown table, target checks. Pure
+ * functions only (unit-tested in test/unit/bench).
+ */
+
+/** Nearest-rank percentile of ascending `sorted` (p in 0..100); NaN when empty. */
+export function percentile(sorted: ArrayLike<number>, p: number): number {
+  const n = sorted.length;
+  if (n === 0) return NaN;
+  const rank = Math.ceil((p / 100) * n);
+  return sorted[Math.min(n - 1, Math.max(0, rank - 1))] as number;
+}
+
+export interface LatencySummary {
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  mean: number;
+}
+
+export function summariseLatencies(values: ArrayLike<number>): LatencySummary {
+  const sorted = Float64Array.from(values).sort();
+  let sum = 0;
+  for (let i = 0; i < sorted.length; i++) sum += sorted[i] as number;
+  return {
+    p50: percentile(sorted, 50),
+    p90: percentile(sorted, 90),
+    p99: percentile(sorted, 99),
+    max: sorted.length ? (sorted[sorted.length - 1] as number) : NaN,
+    mean: sorted.length ? sum / sorted.length : NaN,
+  };
+}
+
+export interface Measurement {
+  /** Scenario id: s1, s2, s3, s4, s1-cluster … */
+  scenario: string;
+  /** "baseline", "service", "service (2 workers)" … */
+  server: string;
+  workers: number;
+  /** CPUs the server was pinned to ("all" when not pinned). */
+  cpus: string;
+  connections: number;
+  durationSec: number;
+  completed: number;
+  ok: number;
+  non2xx: number;
+  errors: number;
+  statusCodes: Record<string, number>;
+  rps: number;
+  latency: LatencySummary;
+  serverCpuMs: number;
+  cpuMsPerRequest: number;
+  /** Server CPU use over the run, % of one core. */
+  serverCpuPct: number;
+  /** Peak RSS (VmHWM, reset before the run; summed over workers), MB. */
+  peakRssMb: number;
+  /** RSS at the end of the run, MB. */
+  rssMb: number;
+  /** Load generator CPU over the run, % of one core (near 100% = the load generator limits throughput). */
+  loadGenCpuPct: number;
+  tokens?: { poolSize: number; fromPool: number; mintedOnDemand: number; mintMs: number };
+  /** Scenario 4: the local FHIR server's CPU per service request, ms. */
+  fhirServerCpuMsPerRequest?: number;
+}
+
+export function round(n: number, digits = 2): number {
+  if (!Number.isFinite(n)) return n;
+  const f = 10 ** digits;
+  return Math.round(n * f) / f;
+}
+
+function fmt(n: number | undefined, digits = 2): string {
+  if (n === undefined || !Number.isFinite(n)) return '–';
+  return n.toFixed(digits);
+}
+
+/** `a / b` as "1.23×" ("–" when either is missing or b is 0). */
+export function ratio(a: number | undefined, b: number | undefined): string {
+  if (a === undefined || b === undefined || !Number.isFinite(a) || !Number.isFinite(b) || b === 0) return '–';
+  return `${(a / b).toFixed(2)}×`;
+}
+
+/** A GitHub-flavoured Markdown table; numeric-looking columns right-aligned. */
+export function markdownTable(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const numeric = header.map((_, i) => rows.length > 0 && rows.every((r) => /^[-–]?$|^[\d.,]+[×%]?$|^–$/.test(r[i] ?? '')));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => (numeric[i] ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0))).join(' | ')} |`;
+  const sep = `|${widths.map((w, i) => (numeric[i] ? `${'-'.repeat(w + 1)}:` : `${'-'.repeat(w + 2)}`)).join('|')}|`;
+  return [line(header), sep, ...rows.map(line)].join('\n');
+}
+
+export const SCENARIO_TITLES: Record<string, string> = {
+  s1: '1 imatinib, full prefetch, RS384',
+  s2: '2 imatinib, full prefetch, ES384',
+  s3: '3 no imatinib, full prefetch, RS384',
+  s4: '4 imatinib, no prefetch (FHIR fetch), RS384',
+};
+
+/** The main table: per scenario a baseline row and a service row with the service/baseline ratios. */
+export function resultsTable(measurements: Measurement[]): string {
+  const header = ['Scenario', 'Server', 'req/s', 'p50 ms', 'p99 ms', 'CPU ms/req', 'CPU/req vs base', 'req/s vs base', 'Peak RSS MB', 'Errors', 'Load gen CPU %'];
+  const rows: string[][] = [];
+  for (const m of measurements) {
+    const base = measurements.find((b) => b.scenario === m.scenario && b.server === 'baseline');
+    const isBase = m.server === 'baseline';
+    rows.push([
+      SCENARIO_TITLES[m.scenario] ?? m.scenario,
+      m.server,
+      fmt(m.rps, 0),
+      fmt(m.latency.p50),
+      fmt(m.latency.p99),
+      fmt(m.cpuMsPerRequest, 3),
+      isBase ? '1.00×' : ratio(m.cpuMsPerRequest, base?.cpuMsPerRequest),
+      isBase ? '1.00×' : ratio(m.rps, base?.rps),
+      fmt(m.peakRssMb, 0),
+      String(m.non2xx + m.errors),
+      fmt(m.loadGenCpuPct, 0),
+    ]);
+  }
+  return markdownTable(header, rows);
+}
+
+export interface TargetCheck {
+  target: string;
+  measured: string;
+  met: boolean | undefined;
+}
+
+export function targetsTable(checks: TargetCheck[]): string {
+  return markdownTable(
+    ['Target', 'Measured', 'Met'],
+    checks.map((c) => [c.target, c.measured, c.met === undefined ? 'n/a' : c.met ? 'yes' : 'NO']),
+  );
+}
+
+export interface SoakResult {
+  durationSec: number;
+  rps: number;
+  /** RSS after warm-up, MB (summed over workers). */
+  rssStartMb: number;
+  rssEndMb: number;
+  growthPct: number;
+  peakRssMb: number;
+  errors: number;
+  /** RSS samples [seconds since start, MB]. */
+  samples: [number, number][];
+}
+
+export function growthPct(start: number, end: number): number {
+  return start > 0 ? ((end - start) / start) * 100 : NaN;
+}
+
+export interface CryptoCost {
+  /** µs per verification with node:crypto. */
+  rs384VerifyUs: number;
+  es384VerifyUs: number;
+  /** µs per jsonwebtoken.verify (what the service calls), key pre-imported. */
+  rs384JwtVerifyUs?: number;
+  es384JwtVerifyUs?: number;
+}
+
+export function targetChecks(ms: Measurement[], crypto: CryptoCost | undefined, soak: SoakResult | undefined): TargetCheck[] {
+  const find = (s: string, server: string) => ms.find((m) => m.scenario === s && m.server === server);
+  const checks: TargetCheck[] = [];
+  const cpuRatio = (s: string, limit: number) => {
+    const svc = find(s, 'service');
+    const base = find(s, 'baseline');
+    const r = svc && base && base.cpuMsPerRequest > 0 ? svc.cpuMsPerRequest / base.cpuMsPerRequest : undefined;
+    checks.push({ target: `scenario ${s.slice(1)}: server CPU/request ≤ ${limit}× baseline`, measured: r === undefined ? 'not run' : `${r.toFixed(2)}× (${fmt(svc?.cpuMsPerRequest, 3)} vs ${fmt(base?.cpuMsPerRequest, 3)} ms)`, met: r === undefined ? undefined : r <= limit });
+  };
+  cpuRatio('s1', 1.3);
+  cpuRatio('s3', 1.1);
+  const s1 = find('s1', 'service');
+  const s2 = find('s2', 'service');
+  if (s1 && s2) {
+    const extraUs = (s2.cpuMsPerRequest - s1.cpuMsPerRequest) * 1000;
+    const allowance = crypto ? (crypto.es384JwtVerifyUs ?? crypto.es384VerifyUs) : undefined;
+    checks.push({
+      target: 'scenario 2: CPU/request ≤ scenario 1 + one ES384 verification',
+      measured: `+${extraUs.toFixed(0)} µs/request${allowance !== undefined ? ` (one ES384 verify ${allowance.toFixed(0)} µs, one RS384 verify ${(crypto?.rs384JwtVerifyUs ?? crypto?.rs384VerifyUs ?? NaN).toFixed(0)} µs)` : ''}`,
+      met: allowance === undefined ? undefined : extraUs <= allowance * 1.1,
+    });
+  }
+  for (const s of ['s1', 's3']) {
+    const svc = find(s, 'service');
+    checks.push({ target: `scenario ${s.slice(1)}: p99 < 25 ms at ${svc?.connections ?? 10} connections`, measured: svc ? `${fmt(svc.latency.p99)} ms` : 'not run', met: svc ? svc.latency.p99 < 25 : undefined });
+  }
+  const errors = ms.filter((m) => m.server !== 'baseline').reduce((n, m) => n + m.non2xx + m.errors, 0);
+  checks.push({ target: 'zero errors (non-2xx + socket errors), service runs', measured: String(errors), met: errors === 0 });
+  checks.push({
+    target: 'RSS growth < 10% over the soak',
+    measured: soak ? `${fmt(soak.rssStartMb, 1)} → ${fmt(soak.rssEndMb, 1)} MB (${soak.growthPct >= 0 ? '+' : ''}${fmt(soak.growthPct, 1)}%) over ${fmt(soak.durationSec, 0)} s` : 'soak skipped',
+    met: soak ? soak.growthPct < 10 : undefined,
+  });
+  return checks;
+}

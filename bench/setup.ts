@@ -1,0 +1,156 @@
+/**
+ * What run.ts and profile.ts share: paths, the service's temporary config, starting the service / baseline /
+ * FHIR server, the scenario bodies and a single checked request.
+ */
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { amoxicillinDraftOrder, completePrefetch, imatinibDraftOrder, orderSignBody, patientResources, SERVICE_ID, splitBody } from './patient';
+import { freePort, spawnServer, type ChildServer } from './servers';
+import { BENCH_ISS, type BenchAlg, type SigningKey } from './tokens';
+
+/** Repository root (this file runs from dist/bench/). */
+export const ROOT = fs.existsSync(path.resolve(__dirname, '..', 'package.json')) ? path.resolve(__dirname, '..') : path.resolve(__dirname, '..', '..');
+export const DIST = path.join(ROOT, 'dist');
+export const SERVICE_MAIN = path.join(DIST, 'src', 'main.js');
+export const BASELINE_MAIN = path.join(DIST, 'bench', 'baseline.js');
+export const FHIR_MAIN = path.join(DIST, 'bench', 'fhir-server.js');
+export const RESULTS_DIR = path.join(ROOT, 'bench', 'results');
+export const SERVICE_PATH = `/cds-services/${SERVICE_ID}`;
+
+interface DefaultConfig {
+  server: { bodyLimitBytes: number };
+}
+
+export function defaultConfig(): DefaultConfig {
+  return JSON.parse(fs.readFileSync(path.join(ROOT, 'config', 'default.json'), 'utf8')) as DefaultConfig;
+}
+
+export function serviceTemplates(): Record<string, string> {
+  const file = JSON.parse(fs.readFileSync(path.join(ROOT, 'hooks', `${SERVICE_ID}.json`), 'utf8')) as { prefetch: Record<string, string> };
+  return file.prefetch;
+}
+
+/** A minimal env for children: no inherited configuration (NODE_ENV, LOG_LEVEL …) leaks into the run. */
+export function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...extra };
+}
+
+export interface ServiceStartOptions {
+  tmpDir: string;
+  name: string;
+  keys: SigningKey[];
+  workers: number;
+  logLevel: string;
+  cpus?: string;
+  nodeArgs?: string[];
+}
+
+/** The service (dist/src/main.js) with a temp CDS_CONFIG trusting the bench keys, on a free port. */
+export async function startService(o: ServiceStartOptions): Promise<ChildServer> {
+  const port = await freePort();
+  const config = {
+    publicBaseUrl: `http://127.0.0.1:${port}`,
+    log: { level: o.logLevel },
+    store: { path: path.join(o.tmpDir, `${o.name}.sqlite`) },
+    auth: { required: true, trustedClients: [{ iss: BENCH_ISS, jwks: { keys: o.keys.map((k) => k.publicJwk) } }] },
+  };
+  const configFile = path.join(o.tmpDir, `${o.name}.config.json`);
+  fs.writeFileSync(configFile, JSON.stringify(config, null, 2));
+  return spawnServer({
+    name: o.name,
+    script: SERVICE_MAIN,
+    nodeArgs: o.nodeArgs,
+    env: childEnv({ PORT: String(port), CDS_CONFIG: configFile, WEB_CONCURRENCY: String(o.workers) }),
+    cpus: o.cpus,
+    logFile: path.join(o.tmpDir, `${o.name}.log`),
+    port,
+    readyPath: '/healthz',
+  });
+}
+
+export async function startBaseline(tmpDir: string, cpus: string | undefined): Promise<ChildServer> {
+  const port = await freePort();
+  return spawnServer({
+    name: 'baseline',
+    script: BASELINE_MAIN,
+    env: childEnv({ PORT: String(port), BENCH_BODY_LIMIT: String(defaultConfig().server.bodyLimitBytes) }),
+    cpus,
+    logFile: path.join(tmpDir, 'baseline.log'),
+    port,
+    readyPath: '/healthz',
+  });
+}
+
+export async function startFhir(tmpDir: string, cpus: string | undefined, now: Date): Promise<ChildServer> {
+  const port = await freePort();
+  return spawnServer({
+    name: 'fhir',
+    script: FHIR_MAIN,
+    env: childEnv({ PORT: String(port), BENCH_NOW: now.toISOString() }),
+    cpus,
+    logFile: path.join(tmpDir, 'fhir.log'),
+    port,
+    readyPath: `/Patient/none`,
+    anyStatus: true,
+  });
+}
+
+export interface Scenario {
+  id: 's1' | 's2' | 's3' | 's4';
+  alg: BenchAlg;
+  /** Body split around the hookInstance. */
+  body: [string, string];
+  bytes: number;
+  /** Why this scenario exists. */
+  description: string;
+}
+
+export function buildScenarios(now: Date, fhirBaseUrl: string | undefined): Scenario[] {
+  const resources = patientResources(now);
+  const prefetch = completePrefetch(serviceTemplates(), resources);
+  const full = orderSignBody({ order: imatinibDraftOrder(now), prefetch });
+  const noImatinib = orderSignBody({ order: amoxicillinDraftOrder(now), prefetch });
+  const fetched = orderSignBody({ order: imatinibDraftOrder(now), fhirServer: fhirBaseUrl ?? 'http://127.0.0.1:9/fhir', fhirAccessToken: 'bench-fhir-access-token' });
+  const make = (id: Scenario['id'], alg: BenchAlg, body: string, description: string): Scenario => ({ id, alg, body: splitBody(body), bytes: Buffer.byteLength(body), description });
+  return [
+    make('s1', 'RS384', full, 'imatinib 400 mg once-daily draft order (KIT exon 9, advanced: one card), complete prefetch (9 keys), RS384 JWT'),
+    make('s2', 'ES384', full, 'same request as 1, ES384 JWT'),
+    make('s3', 'RS384', noImatinib, 'amoxicillin draft order (no imatinib), same complete prefetch, RS384 JWT'),
+    make('s4', 'RS384', fetched, 'imatinib order, no prefetch: every key fetched from the local FHIR server, RS384 JWT'),
+  ];
+}
+
+export interface SingleResponse {
+  status: number;
+  body: string;
+  ms: number;
+}
+
+/** One POST, for checking a scenario before loading it. */
+export function postOnce(baseUrl: string, urlPath: string, body: string, token?: string): Promise<SingleResponse> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const headers: Record<string, string> = { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) };
+    if (token) headers.authorization = `Bearer ${token}`;
+    const req = http.request(`${baseUrl}${urlPath}`, { method: 'POST', headers, agent: false, timeout: 10_000 }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), ms: performance.now() - started }));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** "2 cards: warning 'Imatinib …', info '…'" or the error status. */
+export function describeResponse(r: SingleResponse): string {
+  if (r.status !== 200) return `HTTP ${r.status}: ${r.body.slice(0, 200)}`;
+  try {
+    const cards = (JSON.parse(r.body) as { cards?: { indicator?: string; summary?: string }[] }).cards ?? [];
+    return `${cards.length} card(s)${cards.length ? ': ' : ''}${cards.map((c) => `${c.indicator ?? '?'} "${c.summary ?? ''}"`).join('; ')}`;
+  } catch {
+    return `HTTP 200, body not JSON: ${r.body.slice(0, 100)}`;
+  }
+}

@@ -1,0 +1,103 @@
+/** Small shared helpers of the fact extractors: which records are "real" (RULES.md §1), dates, references. */
+import type { CodeableConcept, Condition, Observation, Resource } from 'fhir/r4';
+
+const REAL_OBSERVATION = new Set(['final', 'amended', 'corrected']);
+const LIVE_CLINICAL = new Set(['active', 'recurrence', 'relapse']);
+const VOID_VERIFICATION = new Set(['entered-in-error', 'refuted']);
+
+export function isRealObservation(o: Observation): boolean {
+  return REAL_OBSERVATION.has(o.status);
+}
+
+function statusCodes(concept: CodeableConcept | undefined): string[] {
+  return (concept?.coding ?? []).map((c) => (c.code ?? '').trim().toLowerCase()).filter((c) => c !== '');
+}
+
+/** clinicalStatus active/recurrence/relapse (or absent) and verificationStatus not entered-in-error/refuted. */
+export function isRealCondition(c: Condition): boolean {
+  const clinical = statusCodes(c.clinicalStatus);
+  if (clinical.length > 0 && !clinical.some((s) => LIVE_CLINICAL.has(s))) return false;
+  return !statusCodes(c.verificationStatus).some((s) => VOID_VERIFICATION.has(s));
+}
+
+export function isAbated(c: Condition): boolean {
+  return (
+    c.abatementDateTime !== undefined ||
+    c.abatementPeriod !== undefined ||
+    c.abatementAge !== undefined ||
+    c.abatementRange !== undefined ||
+    c.abatementString !== undefined
+  );
+}
+
+export function ref(r: Resource): string {
+  return `${r.resourceType}/${r.id ?? ''}`;
+}
+
+/** Clinically relevant time of an Observation: effective[x], else issued. */
+export function observationDate(o: Observation): string | undefined {
+  return o.effectiveDateTime ?? o.effectiveInstant ?? o.effectivePeriod?.start ?? o.effectivePeriod?.end ?? o.issued;
+}
+
+export function conditionDate(c: Condition): string | undefined {
+  return c.onsetDateTime ?? c.onsetPeriod?.start ?? c.recordedDate;
+}
+
+const DAY_MS = 86_400_000;
+
+function hasTime(date: string): boolean {
+  return date.length > 10;
+}
+
+function parse(date: string): number | undefined {
+  const t = Date.parse(date);
+  return Number.isNaN(t) ? undefined : t;
+}
+
+/** A date is usable when it parses. */
+export function isDate(date: string | undefined): date is string {
+  return date !== undefined && parse(date) !== undefined;
+}
+
+/** YYYY-MM-DD for card text. */
+export function day(date: string): string {
+  return date.slice(0, 10);
+}
+
+/**
+ * a strictly after b. With a date-only value on either side the comparison is by calendar day, so a status
+ * recorded on the day therapy started is not "after" it.
+ */
+export function isAfter(a: string, b: string): boolean {
+  if (!hasTime(a) || !hasTime(b)) return day(a) > day(b);
+  const ta = parse(a);
+  const tb = parse(b);
+  return ta !== undefined && tb !== undefined && ta > tb;
+}
+
+/** Order for "latest": by time, date-only values at the start of their day. */
+export function compareDates(a: string, b: string): number {
+  return (parse(a) ?? 0) - (parse(b) ?? 0);
+}
+
+/**
+ * True when `date` lies within the last `days` days of `now` (date-only values by calendar day, so a result
+ * dated 30 days ago is inside a 30-day window all day). Up to one day in the future is tolerated (time zones).
+ */
+export function withinDays(date: string, now: Date, days: number): boolean {
+  const t = parse(date);
+  if (t === undefined) return false;
+  const age = hasTime(date) ? (now.getTime() - t) / DAY_MS : Math.floor(now.getTime() / DAY_MS) - Math.floor(t / DAY_MS);
+  return age <= days && age >= -1;
+}
+
+/** The latest item by date (undated items ignored); ties go to the later one in input order. */
+export function latest<T>(items: Iterable<T>, dateOf: (t: T) => string | undefined): { item: T; date: string } | undefined {
+  let best: { item: T; date: string } | undefined;
+  for (const item of items) {
+    const date = dateOf(item);
+    if (!isDate(date)) continue;
+    if (!best || compareDates(date, best.date) >= 0) best = { item, date };
+  }
+  return best;
+}

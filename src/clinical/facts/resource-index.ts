@@ -1,0 +1,92 @@
+/**
+ * One pass over the patient's resources, sorting them into what the fact extractors read. Observations are
+ * kept only when real (final/amended/corrected) and are indexed under each LOINC and SNOMED code they carry.
+ */
+import type { Condition, FhirResource, Medication, MedicationRequest, MedicationStatement, Observation } from 'fhir/r4';
+import { LOINC, SNOMED, canonicalSystem } from '../terminology/systems';
+import { isRealObservation, ref } from './common';
+
+export interface ResourceIndex {
+  /** All Conditions (filters differ per fact: pregnancy also needs "not abated"). */
+  conditions: Condition[];
+  conditionsByRef: Map<string, Condition>;
+  /** Real Observations by "loinc|<code>" and "sct|<code>". */
+  observationsByCode: Map<string, Observation[]>;
+  /** Real Observations whose meta.profile names a genomics profile (they may lack the LOINC code). */
+  observationsByProfile: Map<string, Observation[]>;
+  /** Real Observations carrying the R4 core genetics extensions (legacy genetics shape). */
+  legacyGenetics: Observation[];
+  medicationRequests: MedicationRequest[];
+  medicationStatements: MedicationStatement[];
+  medications: Map<string, Medication>;
+}
+
+export function loincKey(code: string): string {
+  return `loinc|${code}`;
+}
+export function snomedKey(code: string): string {
+  return `sct|${code}`;
+}
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+const LEGACY_GENETICS_EXT = 'http://hl7.org/fhir/StructureDefinition/observation-genetics';
+
+export function indexResources(resources: readonly FhirResource[]): ResourceIndex {
+  const idx: ResourceIndex = {
+    conditions: [],
+    conditionsByRef: new Map(),
+    observationsByCode: new Map(),
+    observationsByProfile: new Map(),
+    legacyGenetics: [],
+    medicationRequests: [],
+    medicationStatements: [],
+    medications: new Map(),
+  };
+  for (const r of resources) {
+    switch (r?.resourceType) {
+      case 'Condition':
+        idx.conditions.push(r);
+        if (r.id) idx.conditionsByRef.set(ref(r), r);
+        break;
+      case 'Observation': {
+        if (!isRealObservation(r)) break;
+        const keys = new Set<string>();
+        for (const c of r.code?.coding ?? []) {
+          const code = c.code?.trim();
+          if (!code) continue;
+          const system = canonicalSystem(c.system);
+          if (system === LOINC) keys.add(loincKey(code));
+          else if (system === SNOMED) keys.add(snomedKey(code));
+        }
+        for (const k of keys) push(idx.observationsByCode, k, r);
+        for (const p of r.meta?.profile ?? []) push(idx.observationsByProfile, p.replace(/\|.*$/, ''), r);
+        if ((r.extension ?? []).some((e) => e.url?.startsWith(LEGACY_GENETICS_EXT))) idx.legacyGenetics.push(r);
+        break;
+      }
+      case 'MedicationRequest':
+        idx.medicationRequests.push(r);
+        break;
+      case 'MedicationStatement':
+        idx.medicationStatements.push(r);
+        break;
+      case 'Medication':
+        if (r.id) idx.medications.set(ref(r), r);
+        break;
+      default:
+        break;
+    }
+  }
+  return idx;
+}
+
+/** Real Observations carrying any of the LOINC codes, each once. */
+export function observationsWithLoinc(idx: ResourceIndex, codes: Iterable<string>): Observation[] {
+  const out = new Set<Observation>();
+  for (const code of codes) for (const o of idx.observationsByCode.get(loincKey(code)) ?? []) out.add(o);
+  return [...out];
+}

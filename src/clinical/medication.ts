@@ -1,0 +1,163 @@
+/**
+ * What a MedicationRequest/MedicationStatement is a request for: its medicationCodeableConcept, or the
+ * Medication it references (contained "#id", in the draft Bundle, or among other resources), plus the
+ * imatinib recognition of RULES.md §1 and the product strength needed by the dose computation.
+ */
+import type { Bundle, CodeableConcept, Coding, FhirResource, Medication, MedicationRequest, MedicationStatement, Quantity } from 'fhir/r4';
+import type { ProductStrength } from './dose';
+import { IMATINIB_BY_RXCUI, IMATINIB_NAME, type ImatinibConcept } from './terminology/imatinib';
+import { RXNORM, UCUM, canonicalSystem, codingsOf, isSystem, textsOf } from './terminology/systems';
+
+export type MedicationRecord = MedicationRequest | MedicationStatement;
+
+/** Medications by every name a reference may use: "Medication/id", fullUrl, absolute URL. */
+export type MedicationLookup = ReadonlyMap<string, Medication>;
+
+/** "Medication/abc" from "Medication/abc", "https://x/fhir/Medication/abc/_history/2" etc.; undefined otherwise. */
+export function relativeReference(reference: string): string | undefined {
+  const m = /(?:^|\/)([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]+)?\/?$/.exec(reference.trim());
+  return m ? `${m[1]}/${m[2]}` : undefined;
+}
+
+/** Build the lookup once per request from the draft Bundle and any other resources (prefetch, fetched data). */
+export function indexMedications(draftOrders: Bundle | undefined, extra: Iterable<FhirResource> = []): Map<string, Medication> {
+  const map = new Map<string, Medication>();
+  const add = (m: Medication, fullUrl?: string): void => {
+    if (m.id) map.set(`Medication/${m.id}`, m);
+    if (fullUrl) map.set(fullUrl, m);
+  };
+  for (const entry of draftOrders?.entry ?? []) {
+    const r = entry?.resource;
+    if (r?.resourceType === 'Medication') add(r as Medication, entry.fullUrl);
+  }
+  for (const r of extra) if (r?.resourceType === 'Medication') add(r);
+  return map;
+}
+
+export interface ResolvedMedication {
+  /** medicationCodeableConcept of the record, or Medication.code of the referenced Medication. */
+  concept?: CodeableConcept;
+  medication?: Medication;
+}
+
+export function resolveMedication(record: MedicationRecord, lookup: MedicationLookup): ResolvedMedication {
+  if (record.medicationCodeableConcept) return { concept: record.medicationCodeableConcept };
+  const reference = record.medicationReference?.reference?.trim();
+  if (!reference) return {};
+  let medication: Medication | undefined;
+  if (reference.startsWith('#')) {
+    const id = reference.slice(1);
+    medication = record.contained?.find((c): c is Medication => c.resourceType === 'Medication' && c.id === id);
+  } else {
+    const relative = relativeReference(reference);
+    medication = lookup.get(reference) ?? (relative ? lookup.get(relative) : undefined);
+  }
+  if (!medication) {
+    // An unresolvable reference can still carry a display ("imatinib 400 mg tablet").
+    const display = record.medicationReference?.display;
+    return display ? { concept: { text: display } } : {};
+  }
+  return { concept: medication.code, medication };
+}
+
+/** RxNorm codings of the medication: its code, then (for a Medication) its ingredients. */
+function rxnormCodings(resolved: ResolvedMedication): Coding[] {
+  const own = codingsOf(resolved.concept).filter((c) => c.code && isSystem(c, RXNORM));
+  if (own.length > 0) return own;
+  const fromIngredients: Coding[] = [];
+  for (const ing of resolved.medication?.ingredient ?? []) {
+    for (const c of codingsOf(ing.itemCodeableConcept)) if (c.code && isSystem(c, RXNORM)) fromIngredients.push(c);
+  }
+  return fromIngredients;
+}
+
+function allTexts(resolved: ResolvedMedication): string[] {
+  const texts = textsOf(resolved.concept);
+  for (const ing of resolved.medication?.ingredient ?? []) texts.push(...textsOf(ing.itemCodeableConcept));
+  return texts;
+}
+
+/**
+ * RULES.md §1: an imatinib RxNorm code recognises imatinib; any other RxNorm code is decisive (not imatinib);
+ * only when there is no RxNorm code at all does "imatinib"/"Gleevec"/"Glivec" in text or a display count.
+ * dosageInstruction.text is never looked at.
+ */
+export function isImatinibMedication(resolved: ResolvedMedication): boolean {
+  const rx = rxnormCodings(resolved);
+  if (rx.length > 0) return rx.some((c) => IMATINIB_BY_RXCUI.has((c.code ?? '').trim()));
+  return allTexts(resolved).some((t) => IMATINIB_NAME.test(t));
+}
+
+export function isImatinibRecord(record: MedicationRecord, lookup: MedicationLookup): boolean {
+  return isImatinibMedication(resolveMedication(record, lookup));
+}
+
+/** The most specific imatinib RxNorm concept (one with a strength first). */
+export function imatinibConcept(resolved: ResolvedMedication): ImatinibConcept | undefined {
+  let best: ImatinibConcept | undefined;
+  for (const c of rxnormCodings(resolved)) {
+    const concept = IMATINIB_BY_RXCUI.get((c.code ?? '').trim());
+    if (concept && (!best || (best.strengthMg === undefined && concept.strengthMg !== undefined))) best = concept;
+  }
+  return best;
+}
+
+const MASS_MG: Record<string, number> = { mg: 1, g: 1000, ug: 0.001, mcg: 0.001 };
+const PER_UNIT = /^(\{?(tbl|tab|tablet|tablets|capsule|capsules|cap|pill|unit|each|ea)\}?|1|tablet\(s\)|capsule\(s\))$/i;
+const PER_ML = /^ml$/i;
+
+function unitKey(q: Quantity | undefined): string | undefined {
+  if (!q) return undefined;
+  const system = canonicalSystem(q.system);
+  const code = q.code && (system === undefined || system === UCUM || /orderableDrugForm/i.test(q.system ?? '')) ? q.code : undefined;
+  return (code ?? q.unit)?.trim();
+}
+
+function formWord(key: string | undefined, fallback: string): string {
+  if (!key) return fallback;
+  if (/cap/i.test(key)) return 'capsule';
+  if (/tab|tbl|pill/i.test(key)) return 'tablet';
+  return fallback;
+}
+
+/** Imatinib strength from Medication.ingredient.strength (Ratio: mg per 1 tablet/capsule, or per mL). */
+function ingredientStrength(medication: Medication | undefined, concept: ImatinibConcept | undefined): ProductStrength | undefined {
+  const ingredients = medication?.ingredient ?? [];
+  for (const ing of ingredients) {
+    const isImatinib =
+      ingredients.length === 1 ||
+      codingsOf(ing.itemCodeableConcept).some((c) => isSystem(c, RXNORM) && IMATINIB_BY_RXCUI.has((c.code ?? '').trim())) ||
+      textsOf(ing.itemCodeableConcept).some((t) => IMATINIB_NAME.test(t));
+    const numerator = ing.strength?.numerator;
+    if (!isImatinib || !numerator || typeof numerator.value !== 'number' || numerator.value <= 0) continue;
+    const numKey = unitKey(numerator)?.toLowerCase();
+    const factor = numKey ? MASS_MG[numKey] : undefined;
+    if (factor === undefined) continue;
+    const denominator = ing.strength?.denominator;
+    const denValue = denominator?.value ?? 1;
+    if (!(denValue > 0)) continue;
+    const denKey = unitKey(denominator);
+    const mg = (numerator.value * factor) / denValue;
+    const form = formWord(denKey, concept?.form ?? formWord(textsOf(medication?.form).join(' '), 'tablet'));
+    if (denKey === undefined || PER_UNIT.test(denKey)) return { mg, per: 'unit', form, source: 'Medication.ingredient.strength' };
+    if (PER_ML.test(denKey)) return { mg, per: 'mL', form: 'mL', source: 'Medication.ingredient.strength' };
+  }
+  return undefined;
+}
+
+/** Strength per tablet/capsule: from the RxNorm product code first, else Medication.ingredient.strength. */
+export function productStrength(resolved: ResolvedMedication): ProductStrength | undefined {
+  const concept = imatinibConcept(resolved);
+  if (concept?.strengthMg !== undefined) {
+    return { mg: concept.strengthMg, per: 'unit', form: concept.form ?? 'tablet', source: `RxNorm ${concept.rxcui}` };
+  }
+  return ingredientStrength(resolved.medication, concept);
+}
+
+/** Name for card text: the RxNorm name of the product, else the display or text the EHR sent. */
+export function medicationLabel(resolved: ResolvedMedication): string {
+  const concept = imatinibConcept(resolved);
+  if (concept && concept.tty !== 'IN' && concept.tty !== 'BN') return concept.name;
+  const texts = textsOf(resolved.concept);
+  return texts[0]?.trim() || concept?.name || 'imatinib';
+}

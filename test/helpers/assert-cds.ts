@@ -1,0 +1,128 @@
+/**
+ * Reusable CDS Hooks 2.0.1 response assertions (CHECKLIST.md Part A0/A4/A8), for unit and HTTP tests:
+ *
+ *   assertNoEmptyValues(body);                 // no null, "", [] or {} anywhere, except "cards": []
+ *   assertValidCard(card, draftOrders);        // one card, its suggestions and actions
+ *   assertValidCdsResponse(body, draftOrders); // both, for every card, plus unique uuids
+ */
+import type { Bundle, FhirResource, MedicationRequest } from 'fhir/r4';
+import type { Action, Card } from '../../src/protocol/cards';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
+const ABSOLUTE_URL = /^https?:\/\/[^\s/]+\.[^\s]+$/;
+
+/**
+ * Fails on null, "", [] or {} at any depth (J-0.2). `allowEmptyArrays` lists JSON paths where [] is allowed;
+ * the default allows the top-level "cards" (the one exception the spec makes).
+ */
+export function assertNoEmptyValues(json: unknown, allowEmptyArrays: string[] = ['$.cards']): void {
+  const problems: string[] = [];
+  const walk = (value: unknown, path: string): void => {
+    if (value === null) problems.push(`${path} is null`);
+    else if (value === '') problems.push(`${path} is ""`);
+    else if (Array.isArray(value)) {
+      if (value.length === 0 && !allowEmptyArrays.includes(path)) problems.push(`${path} is []`);
+      value.forEach((v, i) => walk(v, `${path}[${i}]`));
+    } else if (typeof value === 'object') {
+      const entries = Object.entries(value as Record<string, unknown>);
+      if (entries.length === 0) problems.push(`${path} is {}`);
+      for (const [k, v] of entries) {
+        if (v === undefined) problems.push(`${path}.${k} is undefined (it would be dropped; omit it instead)`);
+        else walk(v, `${path}.${k}`);
+      }
+    }
+  };
+  walk(json, '$');
+  expect(problems).toEqual([]);
+}
+
+function draftEntries(draftOrders: Bundle | undefined): FhirResource[] {
+  return (draftOrders?.entry ?? []).flatMap((e) => (e.resource ? [e.resource as FhirResource] : []));
+}
+
+function findDraft(draftOrders: Bundle | undefined, resourceType: string, id: string | undefined): FhirResource | undefined {
+  return draftEntries(draftOrders).find((r) => r.resourceType === resourceType && r.id === id);
+}
+
+/** An update must carry the whole draft resource: same identity and clinical fields, only dosageInstruction changed. */
+function assertWholeResourceUpdate(action: Action, draftOrders: Bundle | undefined): void {
+  const resource = action.resource as MedicationRequest | undefined;
+  expect(resource).toBeDefined();
+  if (!resource) return;
+  const original = findDraft(draftOrders, resource.resourceType, resource.id) as MedicationRequest | undefined;
+  expect(original).toBeDefined(); // the resource being updated must come from draftOrders
+  if (!original) return;
+  expect(resource.status).toBe(original.status);
+  expect(resource.intent).toBe(original.intent);
+  expect(resource.subject).toEqual(original.subject);
+  expect(resource.medicationCodeableConcept).toEqual(original.medicationCodeableConcept);
+  expect(resource.medicationReference).toEqual(original.medicationReference);
+  const { dosageInstruction: newDosage, ...rest } = resource;
+  const { dosageInstruction: _oldDosage, ...originalRest } = original;
+  expect(rest).toEqual(originalRest);
+  expect(newDosage?.length).toBeGreaterThan(0);
+}
+
+function assertAction(action: Action, draftOrders: Bundle | undefined): void {
+  expect(['create', 'update', 'delete']).toContain(action.type);
+  expect(typeof action.description).toBe('string');
+  expect(action.description.length).toBeGreaterThan(0);
+  if (action.type === 'update') assertWholeResourceUpdate(action, draftOrders);
+  if (action.type === 'create') expect(action.resource?.resourceType).toBeDefined();
+  if (action.type === 'delete') {
+    expect(action.resourceId).toMatch(/^[A-Za-z]+\/[A-Za-z0-9\-.]{1,64}$/);
+    const [type, id] = (action.resourceId ?? '').split('/');
+    expect(findDraft(draftOrders, type ?? '', id)).toBeDefined();
+  }
+}
+
+/** One card against CHECKLIST A4 (C3-C8) and A8 (U1); `draftOrders` is where update targets must come from. */
+export function assertValidCard(card: Card, draftOrders?: Bundle): void {
+  assertNoEmptyValues(card, []);
+  expect(card.uuid).toMatch(UUID);
+  expect(typeof card.summary).toBe('string');
+  expect(card.summary.length).toBeGreaterThan(0);
+  expect(card.summary.length).toBeLessThan(140);
+  expect(['info', 'warning', 'critical']).toContain(card.indicator);
+  expect(card.source.label.length).toBeGreaterThan(0);
+  if (card.source.topic) {
+    expect(card.source.topic.system).toMatch(ABSOLUTE_URL);
+    expect(card.source.topic.code.length).toBeGreaterThan(0);
+  }
+  if (card.detail !== undefined) expect(typeof card.detail).toBe('string');
+  for (const link of card.links ?? []) {
+    expect(link.label.length).toBeGreaterThan(0);
+    expect(['absolute', 'smart']).toContain(link.type);
+    if (link.type === 'absolute') {
+      expect(link.url).toMatch(ABSOLUTE_URL);
+      expect(link.appContext).toBeUndefined();
+    }
+  }
+  for (const reason of card.overrideReasons ?? []) {
+    expect(reason.system.length).toBeGreaterThan(0);
+    expect(reason.code.length).toBeGreaterThan(0);
+    expect(reason.display?.length).toBeGreaterThan(0);
+  }
+  if (card.suggestions) {
+    expect(['at-most-one', 'any']).toContain(card.selectionBehavior);
+    if (card.selectionBehavior === 'at-most-one') expect(card.suggestions.filter((s) => s.isRecommended).length).toBeLessThanOrEqual(1);
+    for (const s of card.suggestions) {
+      expect(s.label.length).toBeGreaterThan(0);
+      expect(s.uuid).toMatch(UUID);
+      expect(s.actions?.length).toBeGreaterThan(0);
+      for (const a of s.actions ?? []) assertAction(a, draftOrders);
+    }
+  } else {
+    expect(card.selectionBehavior).toBeUndefined();
+  }
+}
+
+/** A whole response: {"cards": [...]}, no empty values, every card valid, card and suggestion uuids unique. */
+export function assertValidCdsResponse(body: unknown, draftOrders?: Bundle): void {
+  expect(body).toEqual(expect.objectContaining({ cards: expect.any(Array) }));
+  assertNoEmptyValues(body);
+  const cards = (body as { cards: Card[] }).cards;
+  for (const card of cards) assertValidCard(card, draftOrders);
+  const uuids = cards.flatMap((c) => [c.uuid, ...(c.suggestions ?? []).map((s) => s.uuid)]);
+  expect(new Set(uuids).size).toBe(uuids.length);
+}

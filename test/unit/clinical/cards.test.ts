@@ -1,0 +1,127 @@
+import type { MedicationRequest } from 'fhir/r4';
+import { findingToCard, OVERRIDE_REASON_SYSTEM, RULE_CODE_SYSTEM, RULE_SET_VERSION } from '../../../src/clinical/cards';
+import { assertNoEmptyValues, assertValidCard } from '../../helpers/assert-cds';
+import { finding, order, runFor, type FactsOptions } from '../../helpers/facts-factory';
+import { bundle } from '../../helpers/fhir-builders';
+import type { ImatinibOrder } from '../../../src/clinical/types';
+
+const TITLE = 'Imatinib for GIST: order signing check';
+
+function cardsFor(o: FactsOptions, orders: ImatinibOrder[]) {
+  const run = runFor(o, orders);
+  return { run, cards: run.findings.map((f) => findingToCard(f, { serviceTitle: TITLE })), draftOrders: bundle(orders.map((x) => x.resource)) };
+}
+
+describe('findingToCard', () => {
+  it('produces valid cards with the rule as topic for a patient who triggers many rules', () => {
+    const orders = [order({ id: 'a', mgPerDay: 1200 })];
+    const { cards, draftOrders, run } = cardsFor(
+      { genotype: 'untested', anc: 0.5, crcl: 30, inducers: ['rifampin'], inhibitors: ['ritonavir'], warfarin: true, pregnant: true, bilirubin: { value: 4, uln: 1 } },
+      orders,
+    );
+    expect(cards.length).toBeGreaterThanOrEqual(8);
+    cards.forEach((card, i) => {
+      assertValidCard(card, draftOrders);
+      expect(card.source.topic).toEqual(expect.objectContaining({ system: RULE_CODE_SYSTEM, code: run.findings[i]?.ruleId }));
+      expect(card.source.topic?.display?.length).toBeGreaterThan(0);
+      expect(card.source.label).toBe(`${TITLE} (rules ${RULE_SET_VERSION})`);
+      expect(card.overrideReasons).toHaveLength(5);
+      expect(card.overrideReasons?.every((r) => r.system === OVERRIDE_REASON_SYSTEM && r.display)).toBe(true);
+      expect(card.links?.every((l) => l.type === 'absolute' && /^https:\/\//.test(l.url))).toBe(true);
+    });
+  });
+
+  it('gives every card and suggestion a fresh uuid on every call', () => {
+    const f = finding(runFor({ advanced: true, genotype: 'kit-exon9' }, [order({ mgPerDay: 400 })]), 'EXON9_HIGH_DOSE');
+    const one = findingToCard(f, { serviceTitle: TITLE });
+    const two = findingToCard(f, { serviceTitle: TITLE });
+    expect(one.uuid).not.toBe(two.uuid);
+    expect(one.suggestions?.[0]?.uuid).not.toBe(two.suggestions?.[0]?.uuid);
+  });
+
+  it('states facts with values, units and dates, the advice and the evidence in the detail', () => {
+    const { cards } = cardsFor({ anc: 0.8, labDate: '2026-05-29' }, [order()]);
+    const detail = cards[0]?.detail ?? '';
+    expect(detail).toContain('- ANC 0.8 ×10^9/L (below 1) on 2026-05-29 (Observation/lab-');
+    expect(detail).toContain('**What to do**');
+    expect(detail).toContain('**Evidence:** Glivec EU SmPC; US imatinib prescribing information.');
+  });
+
+  it('links the evidence by DOI', () => {
+    const { cards } = cardsFor({ advanced: true, genotype: 'kit-exon9' }, [order({ mgPerDay: 400 })]);
+    expect(cards[0]?.links?.map((l) => l.url)).toEqual(
+      expect.arrayContaining(['https://doi.org/10.1002/cncr.24944', 'https://doi.org/10.1200/JCO.2009.24.2099']),
+    );
+  });
+
+  it('omits suggestions and selectionBehavior on a card without a dose option', () => {
+    const { cards } = cardsFor({ warfarin: true }, [order()]);
+    expect(cards[0]?.suggestions).toBeUndefined();
+    expect(cards[0]?.selectionBehavior).toBeUndefined();
+    assertNoEmptyValues(cards[0]);
+  });
+});
+
+describe('dose suggestions', () => {
+  it('update the whole draft MedicationRequest to 400 mg twice daily, keeping the route', () => {
+    const route = { coding: [{ system: 'http://snomed.info/sct', code: '26643006', display: 'Oral route' }] };
+    const o = order({ id: 'draft-1', mgPerDay: 400 });
+    o.resource = { ...o.resource, dosageInstruction: [{ ...(o.resource.dosageInstruction?.[0] ?? {}), route }], note: [{ text: 'with food' }] };
+    const before = structuredClone(o.resource);
+    const { cards, draftOrders } = cardsFor({ advanced: true, genotype: 'kit-exon9' }, [o]);
+    const card = cards[0];
+    if (!card) throw new Error('no card');
+    assertValidCard(card, draftOrders);
+    expect(card.selectionBehavior).toBe('at-most-one');
+    expect(card.suggestions).toHaveLength(1);
+    const action = card.suggestions?.[0]?.actions?.[0];
+    expect(action?.type).toBe('update');
+    const updated = action?.resource as MedicationRequest;
+    expect(updated.id).toBe('draft-1');
+    expect(updated.note).toEqual([{ text: 'with food' }]);
+    expect(updated.dosageInstruction).toEqual([
+      {
+        text: '400 mg twice daily',
+        timing: { repeat: { frequency: 2, period: 1, periodUnit: 'd' } },
+        doseAndRate: [{ doseQuantity: { value: 400, unit: 'mg', system: 'http://unitsofmeasure.org', code: 'mg' } }],
+        route,
+      },
+    ]);
+    expect(o.resource).toEqual(before); // the draft itself is not changed
+  });
+
+  it('write 400 mg once daily with frequency 1', () => {
+    const { cards } = cardsFor({}, [order({ id: 'd', mgPerDay: 600 })]);
+    const updated = cards[0]?.suggestions?.[0]?.actions?.[0]?.resource as MedicationRequest;
+    expect(updated.dosageInstruction?.[0]?.timing?.repeat).toEqual({ frequency: 1, period: 1, periodUnit: 'd' });
+    expect(updated.dosageInstruction?.[0]?.doseAndRate?.[0]?.doseQuantity?.value).toBe(400);
+    expect(updated.dosageInstruction?.[0]?.route).toBeUndefined();
+  });
+
+  it('update the first of several orders and delete the others, leaving exactly the target total', () => {
+    const orders = [order({ id: 'first', mgPerDay: 400 }), order({ id: 'second', mgPerDay: 400 }), order({ id: 'third', mgPerDay: 400 })];
+    const { cards, draftOrders } = cardsFor({}, orders);
+    const card = cards.find((c) => c.source.topic?.code === 'DOSE_ABOVE_MAX');
+    if (!card) throw new Error('no DOSE_ABOVE_MAX card');
+    assertValidCard(card, draftOrders);
+    expect(card.suggestions).toHaveLength(1);
+    const actions = card.suggestions?.[0]?.actions ?? [];
+    expect(actions.map((a) => [a.type, a.resourceId ?? (a.resource as MedicationRequest).id])).toEqual([
+      ['update', 'first'],
+      ['delete', 'MedicationRequest/second'],
+      ['delete', 'MedicationRequest/third'],
+    ]);
+    expect(card.suggestions?.[0]?.label).toBe('Change to 400 mg once daily in one order and remove the other imatinib orders');
+    expect(card.detail).toContain('**Orders:**');
+  });
+
+  it('are left out, with the reason first in the detail, when a dose increase is withheld', () => {
+    const { cards, draftOrders } = cardsFor({ advanced: true, genotype: 'kit-exon9', crcl: 45 }, [order({ mgPerDay: 400 })]);
+    const card = cards.find((c) => c.source.topic?.code === 'EXON9_HIGH_DOSE');
+    if (!card) throw new Error('no EXON9 card');
+    assertValidCard(card, draftOrders);
+    expect(card.indicator).toBe('info');
+    expect(card.suggestions).toBeUndefined();
+    expect(card.detail).toMatch(/^\*\*Dose increase not suggested now:\*\* CrCl 45 mL\/min on \d{4}-\d{2}-\d{2} is below 60 mL\/min\./);
+  });
+});

@@ -1,0 +1,38 @@
+import fs from 'node:fs';
+import { RULES, RULES_BY_ID } from '../../../../src/clinical/rules/catalogue';
+import { RULE_IDS } from '../../../../src/clinical/rules/types';
+import { CATALOGUE_FILE, renderRuleCatalogue, thresholdValue } from '../../../../scripts/rule-catalogue';
+import { CFG } from '../../../helpers/facts-factory';
+
+describe('rule catalogue', () => {
+  it('has every rule of RULES.md §4 exactly once, in order', () => {
+    expect(RULES.map((r) => r.id)).toEqual([...RULE_IDS]);
+    expect(Object.keys(RULES_BY_ID)).toHaveLength(17);
+  });
+
+  it('declares only thresholds that exist as numbers in the clinical configuration', () => {
+    for (const rule of RULES) for (const t of rule.thresholds) expect(typeof thresholdValue(CFG, t.key)).toBe('number');
+  });
+
+  it('gives every rule evidence with an absolute https link and a short citation', () => {
+    for (const rule of RULES) {
+      expect(rule.evidence.length).toBeGreaterThan(0);
+      for (const e of rule.evidence) {
+        expect(e.url).toMatch(/^https:\/\/(doi\.org\/10\.|dailymed\.nlm\.nih\.gov\/|www\.ema\.europa\.eu\/)/);
+        expect(e.citation.length).toBeGreaterThan(0);
+      }
+    }
+  });
+
+  it('keeps every summary template under 140 characters', () => {
+    for (const rule of RULES) expect(rule.summaryTemplate.length).toBeLessThan(140);
+  });
+
+  // Regenerate after changing a rule: UPDATE_CATALOGUE=1 npx jest test/unit/clinical/rules/catalogue
+  // (or: npm run build && node dist/scripts/rule-catalogue.js --write).
+  it('matches the committed docs/rule-catalogue.md', () => {
+    const generated = renderRuleCatalogue(CFG);
+    if (process.env.UPDATE_CATALOGUE === '1') fs.writeFileSync(CATALOGUE_FILE, generated);
+    expect(fs.readFileSync(CATALOGUE_FILE, 'utf8')).toBe(generated);
+  });
+});
