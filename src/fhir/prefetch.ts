@@ -70,10 +70,10 @@ export function createPatientDataSource(cfg: AppConfig['fhir'], deps: PatientDat
     return call.deadline;
   }
 
-  function targetOf(call: Call): FhirTarget | undefined {
-    if (!call.server.ok) return undefined;
+  function targetOf(call: Call): { target: FhirTarget } | { reason: string } {
+    if (!call.server.ok) return { reason: call.server.reason };
     const token = call.request.fhirAuthorization?.access_token;
-    return { base: call.server.base, origin: call.server.origin, ...(token ? { token } : {}) };
+    return { target: { base: call.server.base, origin: call.server.origin, ...(token ? { token } : {}) } };
   }
 
   function fromFetch(key: string, result: KeyFetchResult, started: number, extra: FhirResource[] = [], source: KeySource = 'fetched'): KeyResult {
@@ -89,12 +89,12 @@ export function createPatientDataSource(cfg: AppConfig['fhir'], deps: PatientDat
 
   async function fetchKey(template: CompiledTemplate, call: Call): Promise<KeyResult> {
     const { key } = template;
-    const target = targetOf(call);
-    if (!target) return { key, source: 'unavailable', resources: [], reason: (call.server as { reason: string }).reason };
+    const where = targetOf(call);
+    if ('reason' in where) return { key, source: 'unavailable', resources: [], reason: where.reason };
     const resolved = resolveTemplate(template, call.request.context);
     if (!resolved.ok) return { key, source: 'unavailable', resources: [], reason: resolved.reason };
     const started = performance.now();
-    const result = await client.fetchKey(template.kind, template.resourceType, resolved.url, target, deadlineOf(call));
+    const result = await client.fetchKey(template.kind, template.resourceType, resolved.url, where.target, deadlineOf(call));
     return fromFetch(key, result, started);
   }
 
@@ -102,13 +102,13 @@ export function createPatientDataSource(cfg: AppConfig['fhir'], deps: PatientDat
     const resources = bundleResources(bundle);
     const next = nextLink(bundle);
     if (next === undefined || bundle.type !== 'searchset') return { key, source: 'prefetch', resources };
-    const target = targetOf(call);
-    if (!target) {
-      const reason = `prefetch "${key}" is a paged search and its remaining pages cannot be read: ${(call.server as { reason: string }).reason}`;
+    const where = targetOf(call);
+    if ('reason' in where) {
+      const reason = `prefetch "${key}" is a paged search and its remaining pages cannot be read: ${where.reason}`;
       return { key, source: 'unavailable', resources: [], reason };
     }
     const started = performance.now();
-    return fromFetch(key, await client.followPages(next, 1, target, deadlineOf(call)), started, resources, 'prefetch');
+    return fromFetch(key, await client.followPages(next, 1, where.target, deadlineOf(call)), started, resources, 'prefetch');
   }
 
   async function obtainKey(template: CompiledTemplate, call: Call): Promise<KeyResult> {

@@ -49,9 +49,17 @@ function hasTime(date: string): boolean {
   return date.length > 10;
 }
 
+const PARSED_MAX = 4096;
+/** Date strings repeat across a request's resources; parsed values are memoised (bounded: they come from outside). */
+const parsed = new Map<string, number | undefined>();
+
 function parse(date: string): number | undefined {
+  if (parsed.has(date)) return parsed.get(date);
   const t = Date.parse(date);
-  return Number.isNaN(t) ? undefined : t;
+  const value = Number.isNaN(t) ? undefined : t;
+  if (parsed.size >= PARSED_MAX) parsed.clear();
+  parsed.set(date, value);
+  return value;
 }
 
 /** A date is usable when it parses. */

@@ -53,17 +53,20 @@ function escape(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-interface CompiledDrug {
-  drug: InteractingDrug;
-  pattern: RegExp;
-}
-
-/** One regex per drug, built once. Word boundaries keep "rifampin" out of "rifapentine" and "phenytoin" out of nothing else. */
-const COMPILED: readonly CompiledDrug[] = INTERACTING_DRUGS.map((drug) => {
-  const alternatives = drug.names.map((n) => escape(n).replace(/\s+/g, '\\s+'));
-  const sources = [`\\b(?:${alternatives.join('|')})\\b`, ...(drug.patterns ?? []).map((p) => p.source)];
-  return { drug, pattern: new RegExp(sources.join('|'), 'i') };
-});
+/**
+ * One alternation of every name, built once: a text is scanned in a single pass. Word boundaries keep
+ * "rifampin" out of "rifapentine". Longer names first so "hypericum perforatum" wins over "hypericum".
+ */
+const BY_NAME = new Map<string, InteractingDrug>();
+for (const drug of INTERACTING_DRUGS) for (const n of drug.names) BY_NAME.set(n, drug);
+const NAME_PATTERN = new RegExp(
+  `\\b(${[...BY_NAME.keys()]
+    .sort((a, b) => b.length - a.length)
+    .map((n) => escape(n).replace(/\s+/g, '\\s+'))
+    .join('|')})\\b`,
+  'gi',
+);
+const EXTRA_PATTERNS: ReadonlyArray<{ drug: InteractingDrug; pattern: RegExp }> = INTERACTING_DRUGS.flatMap((drug) => (drug.patterns ?? []).map((pattern) => ({ drug, pattern })));
 
 const BY_RXCUI = new Map<string, InteractingDrug>();
 for (const drug of INTERACTING_DRUGS) for (const code of drug.rxcuis) BY_RXCUI.set(code, drug);
@@ -72,9 +75,13 @@ export function interactingDrugByRxcui(rxcui: string): InteractingDrug | undefin
   return BY_RXCUI.get(rxcui);
 }
 
-/** Every interacting drug named in `text` (combination products can name two). */
+/** Every interacting drug named in `text` (combination products can name two), in order of appearance. */
 export function interactingDrugsInText(text: string): InteractingDrug[] {
   const out: InteractingDrug[] = [];
-  for (const { drug, pattern } of COMPILED) if (pattern.test(text)) out.push(drug);
+  for (const m of text.matchAll(NAME_PATTERN)) {
+    const drug = BY_NAME.get((m[1] ?? '').toLowerCase().replace(/\s+/g, ' '));
+    if (drug && !out.includes(drug)) out.push(drug);
+  }
+  for (const { drug, pattern } of EXTRA_PATTERNS) if (!out.includes(drug) && pattern.test(text)) out.push(drug);
   return out;
 }

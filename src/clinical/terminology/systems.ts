@@ -27,11 +27,20 @@ for (const [canonical, spellings] of Object.entries(ALIASES)) {
   for (const s of spellings) CANONICAL.set(s.toLowerCase(), canonical);
 }
 
+const SEEN_MAX = 1024;
+/** Spellings seen in requests → canonical; bounded because the strings come from outside. */
+const seen = new Map<string, string>();
+
 /** The canonical URI of a system spelling, or the spelling itself when it is not one we know. */
 export function canonicalSystem(system: string | undefined): string | undefined {
-  if (system === undefined) return undefined;
+  if (typeof system !== 'string') return undefined;
+  const hit = seen.get(system);
+  if (hit !== undefined) return hit;
   const key = system.trim().replace(/\/+$/, '').toLowerCase();
-  return CANONICAL.get(key) ?? system;
+  const canonical = CANONICAL.get(key) ?? system;
+  if (seen.size >= SEEN_MAX) seen.clear();
+  seen.set(system, canonical);
+  return canonical;
 }
 
 export function isSystem(coding: Coding, system: string): boolean {
