@@ -45,11 +45,17 @@ export function areaOf(module: string, functionName: string): string {
   if (module === '(garbage collector)') return 'GC';
   if (module === '(idle)') return 'idle';
   if (module === '(program)' || module === '(root)') return 'V8/native (program)';
-  if (module === '(native)') return functionName === 'parse' || functionName === 'stringify' ? `JSON ${functionName} (builtin)` : 'native builtins';
+  if (module === '(native)') {
+    if (functionName === 'parse' || functionName === 'stringify') return `JSON ${functionName} (builtin)`;
+    if (/^(writev|writeBuffer|writeUtf8String|writeLatin1String|writeAsciiString|readStart|readStop|shutdown)$/.test(functionName)) return 'node HTTP/net/streams';
+    if (/^(runMicrotasks|enqueueMicrotask)$/.test(functionName)) return 'async plumbing (promises, nextTick, async_hooks)';
+    return 'native builtins';
+  }
   if (/^(jsonwebtoken|jws|jwa|jwks-rsa|ecdsa-sig-formatter|safe-buffer|buffer-equal-constant-time|semver|lodash\.\w+)$/.test(module)) return 'JWT verify (jsonwebtoken)';
   if (module.startsWith('node:internal/crypto') || module === 'node:crypto') return 'crypto (node)';
   if (module.startsWith('src/auth')) return 'JWT verify (src/auth)';
-  if (/^(body-parser|raw-body|iconv-lite|content-type|bytes|type-is|media-typer|mime-types|mime-db|unpipe)$/.test(module)) return 'body parsing (body-parser)';
+  if (module === 'body-parser' && functionName === 'parse') return 'JSON parse (express.json: JSON.parse + reviver)';
+  if (/^(body-parser|raw-body|iconv-lite|content-type|bytes|type-is|media-typer|mime-types|mime-db|unpipe)$/.test(module)) return 'body reading (body-parser, raw-body)';
   if (/^(express|router|path-to-regexp|finalhandler|on-finished|ee-first|send|depd|debug|ms|qs|parseurl|encodeurl|escape-html|statuses|vary|accepts|negotiator|content-disposition|cookie|cookie-signature|fresh|range-parser|proxy-addr|forwarded|ipaddr\.js|merge-descriptors|serve-static|setprototypeof|http-errors|inherits|toidentifier|once|wrappy|is-promise|call-bind-apply-helpers|get-intrinsic|es-errors|function-bind|hasown|side-channel\S*|object-inspect|dunder-proto|math-intrinsics|gopd|es-define-property|es-object-atoms|get-proto|has-symbols)$/.test(module)) return 'express';
   if (module === 'helmet') return 'security headers (helmet)';
   if (/^(winston|winston-transport|logform|triple-beam|readable-stream|safe-stable-stringify|fecha|@colors\/colors|colorspace|color|color-string|color-convert|color-name|simple-swizzle|is-arrayish|text-hex|kuler|one-time|fn\.name|enabled|stack-trace|async|@dabh\/diagnostics|@so-ric\/colorspace)$/.test(module) || module === 'src/logger') return 'logging (winston)';
@@ -59,12 +65,17 @@ export function areaOf(module: string, functionName: string): string {
   if (module.startsWith('src/clinical/rules')) return 'rules';
   if (module.startsWith('src/clinical/terminology')) return 'terminology';
   if (module === '@lhncbc/ucum-lhc' || module === 'src/clinical/units') return 'units (ucum-lhc)';
-  if (module.startsWith('src/clinical')) return 'clinical (other)';
+  if (module === 'src/clinical/cards') return 'cards';
+  if (/^src\/clinical\/(dose|medication|orders)$/.test(module)) return 'orders and dose';
+  if (module.startsWith('src/clinical')) return 'clinical (engine, other)';
   if (module.startsWith('src/fhir')) return 'FHIR data (src/fhir)';
   if (module.startsWith('src/hardening')) return 'hardening (JSON limits, reviver, rate limit)';
   if (module.startsWith('src/protocol')) return 'protocol (cards, CORS, errors)';
   if (module.startsWith('src/')) return `service (${module})`;
   if (module.startsWith('node:internal/deps/undici') || module === 'undici') return 'fetch (undici)';
+  if (module === 'node:internal/fs/sync_write_stream') return 'logging (winston)';
+  if (/^node:(internal\/)?(async_hooks|process\/task_queues|process\/promises)$/.test(module)) return 'async plumbing (promises, nextTick, async_hooks)';
+  if (/^node:(internal\/modules|internal\/bootstrap|fs$|internal\/fs|path$|vm$|internal\/vm)/.test(module)) return 'start-up (module loading, fs)';
   if (/^node:(internal\/)?(_?http|net|stream|streams|timers|async_hooks|events|buffer|dns|tcp|internal\/streams)/.test(module) || /^node:(_http_\w+|internal\/http.*)$/.test(module)) return 'node HTTP/net/streams';
   if (module.startsWith('node:')) return 'node (other)';
   return `other (${module})`;

@@ -21,12 +21,15 @@ import { pinProcess, taskset } from './servers';
 import { buildScenarios, describeResponse, postOnce, RESULTS_DIR, SERVICE_PATH, startFhir, startService } from './setup';
 import { generateSigningKey, mintJwt, TokenPool } from './tokens';
 
-function summaryMarkdown(title: string, s: ProfileSummary): string {
-  const table = (rows: ProfileSummary['byArea'], head: string) => markdownTable([head, 'self ms', '% of busy'], rows.map((r) => [r.name, r.selfMs.toFixed(1), r.pct.toFixed(1)]));
+function summaryMarkdown(title: string, s: ProfileSummary, requests?: number): string {
+  const perReq = (ms: number) => (requests ? ((ms * 1000) / requests).toFixed(1) : '–');
+  const table = (rows: ProfileSummary['byArea'], head: string) =>
+    markdownTable([head, 'self ms', '% of busy', 'µs/request'], rows.map((r) => [r.name, r.selfMs.toFixed(1), r.pct.toFixed(1), perReq(r.selfMs)]));
   return [
     `# ${title}`,
     '',
-    `Profiled ${(s.totalMs / 1000).toFixed(1)} s, of which busy (not idle) ${(s.busyMs / 1000).toFixed(1)} s.`,
+    `Profiled ${(s.totalMs / 1000).toFixed(1)} s, of which busy (not idle) ${(s.busyMs / 1000).toFixed(1)} s` +
+      (requests ? ` over ${requests} requests (${perReq(s.busyMs)} µs/request, start-up included).` : '.'),
     '',
     '## By area',
     '',
@@ -55,6 +58,7 @@ async function profileLive(): Promise<void> {
   const es = generateSigningKey('ES384');
   const now = new Date();
   const fhir = scenarioId === 's4' ? await startFhir(tmpDir, pinned ? '1' : undefined, now) : undefined;
+  let requests = 0;
   const service = await startService({
     tmpDir,
     name: 'service',
@@ -79,6 +83,7 @@ async function profileLive(): Promise<void> {
     console.log(`profiling ${durationSec} s of scenario ${sc.id} …`);
     const run = await runLoad({ baseUrl: service.baseUrl, path: SERVICE_PATH, connections: 10, durationSec, body: sc.body, tokens: pool });
     console.log(`  ${(run.completed / run.durationSec).toFixed(0)} req/s, ${run.non2xx + run.errors} errors, ${run.tokensMintedOnDemand} tokens minted on demand`);
+    requests = 1 + warm.completed + run.completed;
   } finally {
     await service.stop(15_000);
     await fhir?.stop();
@@ -86,12 +91,12 @@ async function profileLive(): Promise<void> {
   }
   const file = fs.readdirSync(outDir).find((f) => f.endsWith('.cpuprofile'));
   if (!file) throw new Error(`no .cpuprofile written to ${outDir} (did the service exit cleanly on SIGTERM?)`);
-  report(path.join(outDir, file), `CPU profile: service under scenario ${scenarioId} (${durationSec} s, 10 connections)`);
+  report(path.join(outDir, file), `CPU profile: service under scenario ${scenarioId} (${durationSec} s, 10 connections)`, requests);
 }
 
-function report(file: string, title: string): void {
+function report(file: string, title: string, requests?: number): void {
   const profile = JSON.parse(fs.readFileSync(file, 'utf8')) as CpuProfile;
-  const md = summaryMarkdown(title, summariseProfile(profile, 30));
+  const md = summaryMarkdown(title, summariseProfile(profile, 30), requests);
   const out = file.replace(/\.cpuprofile$/, '') + '.summary.md';
   fs.writeFileSync(out, md);
   console.log(`\n${md}`);

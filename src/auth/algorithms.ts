@@ -32,7 +32,8 @@ export function keyFitsAlgorithm(k: TrustedKey, alg: JwsAlgorithm): boolean {
   const type = k.key.asymmetricKeyType;
   if (alg.startsWith('ES')) return type === 'ec' && k.key.asymmetricKeyDetails?.namedCurve === CURVE_FOR[alg];
   if (alg.startsWith('RS')) return type === 'rsa';
-  return type === 'rsa' || type === 'rsa-pss';
+  if (alg.startsWith('PS')) return type === 'rsa' || type === 'rsa-pss';
+  return false;
 }
 
 export function isAsymmetricAlgorithm(alg: string): alg is JwsAlgorithm {

@@ -47,7 +47,7 @@ export function escapeMarkdown(text: string): string {
 
 export function factLine(f: TriggerFact): string {
   let line = escapeMarkdown(f.text);
-  if (f.date) line += ` on ${formatDate(f.date)}`;
+  if (f.date && !f.text.includes(formatDate(f.date))) line += ` on ${formatDate(f.date)}`;
   if (f.sourceRef && !f.text.includes(f.sourceRef)) line += ` (${escapeMarkdown(f.sourceRef)})`;
   return `- ${line}`;
 }

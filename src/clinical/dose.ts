@@ -9,7 +9,7 @@
  */
 import type { Coding, Dosage, Quantity, Range, Timing } from 'fhir/r4';
 import type { DoseResult } from './types';
-import { asArray } from './as-array';
+import { asArray, asString, own } from './shape';
 import { UCUM, canonicalSystem } from './terminology/systems';
 
 /** Strength of one unit of the product: mg per tablet/capsule, or mg per mL for a liquid. */
@@ -77,8 +77,10 @@ function unitKeys(q: Quantity): string[] {
   const keys: string[] = [];
   const system = canonicalSystem(q.system);
   // A UCUM code or a code without system is authoritative; unit text is the fallback (case-insensitive).
-  if (q.code && (system === undefined || system === UCUM || /orderableDrugForm/i.test(q.system ?? ''))) keys.push(q.code.trim().toLowerCase());
-  if (q.unit) keys.push(q.unit.trim().toLowerCase());
+  const code = asString(q.code);
+  const unit = asString(q.unit);
+  if (code && (system === undefined || system === UCUM || /orderableDrugForm/i.test(asString(q.system) ?? ''))) keys.push(code.trim().toLowerCase());
+  if (unit) keys.push(unit.trim().toLowerCase());
   return keys;
 }
 
@@ -91,18 +93,18 @@ function amountOf(q: Quantity, fromRange: boolean): Amount | string {
   const v = q.value;
   const prefix = fromRange ? 'up to ' : '';
   for (const key of unitKeys(q)) {
-    const factor = MG_PER_MASS_UNIT[key];
+    const factor = own(MG_PER_MASS_UNIT, key);
     if (factor !== undefined) {
       const mg = v * factor;
       const text = factor === 1 ? `${prefix}${fmt(v)} mg` : `${prefix}${fmt(v)} ${key} (${fmt(mg)} mg)`;
       return { kind: 'mg', mg, text };
     }
-    const form = COUNT_UNITS[key];
+    const form = own(COUNT_UNITS, key);
     if (form !== undefined) return { kind: 'count', count: v, form, text: `${prefix}${fmt(v)}` };
-    const ml = VOLUME_ML[key];
+    const ml = own(VOLUME_ML, key);
     if (ml !== undefined) return { kind: 'volume', ml: v * ml, text: `${prefix}${fmt(v * ml)} mL` };
   }
-  const shown = q.code ?? q.unit;
+  const shown = asString(q.code) ?? asString(q.unit);
   return shown ? `the dose unit "${shown}" is not mg, g or a tablet/capsule count` : 'the dose quantity has no unit';
 }
 
@@ -115,7 +117,7 @@ interface DoseQuantity {
 type Stu3Dosage = Dosage & { doseQuantity?: Quantity; doseRange?: Range };
 
 function hasCode(codings: Coding[] | undefined, code: string): boolean {
-  return asArray(codings).some((c) => c?.code === code);
+  return asArray(codings).some((c) => c.code === code);
 }
 
 function doseQuantityOf(d: Dosage): DoseQuantity | undefined {
@@ -158,7 +160,7 @@ const PER_DAY_BY_CODE: Record<string, number> = {
   QWK: 1 / 7,
 };
 
-const DAYS_PER_UNIT: Partial<Record<NonNullable<NonNullable<Timing['repeat']>['periodUnit']>, number>> = {
+const DAYS_PER_UNIT: Readonly<Record<string, number>> = {
   min: 1 / 1440,
   h: 1 / 24,
   d: 1,
@@ -175,7 +177,7 @@ interface Frequency {
 }
 
 function repeatText(frequency: number, period: number, unit: string): string {
-  const [one, many] = UNIT_WORD[unit] ?? [unit, unit];
+  const [one, many] = own(UNIT_WORD, unit) ?? [unit, unit];
   const every = period === 1 ? one : `${fmt(period)} ${many}`;
   return frequency === 1 ? `every ${every}` : `${fmt(frequency)}× per ${every}`;
 }
@@ -183,8 +185,9 @@ function repeatText(frequency: number, period: number, unit: string): string {
 function fromRepeat(repeat: NonNullable<Timing['repeat']>): Frequency | string | undefined {
   const { frequency, period, periodUnit } = repeat;
   if (frequency === undefined && period === undefined && periodUnit === undefined) return undefined;
-  if (period === undefined || periodUnit === undefined) return 'timing.repeat has no period/periodUnit';
-  const days = DAYS_PER_UNIT[periodUnit];
+  if (typeof period !== 'number' || typeof periodUnit !== 'string') return 'timing.repeat has no period/periodUnit';
+  if (frequency !== undefined && typeof frequency !== 'number') return 'timing.repeat frequency is not a number';
+  const days = own(DAYS_PER_UNIT, periodUnit);
   if (days === undefined) return `timing.repeat periodUnit "${periodUnit}" is not supported (h, d, wk, min)`;
   if (!(period > 0)) return 'timing.repeat period is not positive';
   // FHIR: no frequency means once per period. frequencyMax (a range) is not used: the ordered frequency counts.
@@ -194,18 +197,18 @@ function fromRepeat(repeat: NonNullable<Timing['repeat']>): Frequency | string |
 }
 
 function fromCode(timing: Timing): Frequency | undefined {
-  const candidates = [...asArray(timing.code?.coding).map((c) => c?.code), timing.code?.text];
+  const candidates = [...asArray(timing.code?.coding).map((c) => c.code), timing.code?.text];
   for (const raw of candidates) {
-    const code = raw?.trim().toUpperCase();
-    const perDay = code ? PER_DAY_BY_CODE[code] : undefined;
+    const code = asString(raw)?.trim().toUpperCase();
+    const perDay = code ? own(PER_DAY_BY_CODE, code) : undefined;
     if (code && perDay !== undefined) return { perDay, text: code };
   }
   return undefined;
 }
 
 function frequencyOf(d: Dosage): Frequency | string {
-  const timing = d.timing;
-  if (timing?.repeat) {
+  const timing = typeof d.timing === 'object' && d.timing !== null ? d.timing : undefined;
+  if (typeof timing?.repeat === 'object' && timing.repeat !== null) {
     const r = fromRepeat(timing.repeat);
     if (typeof r === 'object') return r;
     const byCode = fromCode(timing);
@@ -215,7 +218,8 @@ function frequencyOf(d: Dosage): Frequency | string {
     const byCode = fromCode(timing);
     if (byCode) return byCode;
   }
-  if (d.text && ONCE_DAILY_TEXT.test(d.text)) return { perDay: 1, text: 'once daily, from the dosage text' };
+  const text = asString(d.text);
+  if (text && ONCE_DAILY_TEXT.test(text)) return { perDay: 1, text: 'once daily, from the dosage text' };
   return timing ? 'the timing gives no frequency (no timing.repeat period or known timing.code)' : 'the dosage has no timing';
 }
 
@@ -228,7 +232,8 @@ interface LineDose {
 
 function lineDose(d: Dosage, strength: ProductStrength | undefined): LineDose | string {
   const dq = doseQuantityOf(d);
-  if (!dq) return d.text ? `free-text dosing only ("${truncate(d.text)}")` : 'the dosage has no dose quantity';
+  const text = asString(d.text);
+  if (!dq) return text ? `free-text dosing only ("${truncate(text)}")` : 'the dosage has no dose quantity';
   const amount = amountOf(dq.quantity, dq.fromRange);
   if (typeof amount === 'string') return amount;
   let mgPerAdministration: number;
@@ -267,7 +272,7 @@ function roundMg(mg: number): number {
  * Lines without a sequence run alongside every phase (FHIR gives them no place in the order of phases).
  */
 export function dailyDose(dosages: Dosage[] | undefined, strength?: ProductStrength): DoseResult {
-  const list = asArray(dosages).filter((d): d is Dosage => typeof d === 'object' && d !== null);
+  const list = asArray(dosages);
   if (list.length === 0) return { kind: 'unparseable', reason: 'no dosage instructions' };
   const lines: Array<{ sequence: number | undefined; dose: LineDose }> = [];
   for (const [i, d] of list.entries()) {

@@ -6,6 +6,7 @@
 import type { Bundle, CodeableConcept, Coding, FhirResource, Medication, MedicationRequest, MedicationStatement, Quantity } from 'fhir/r4';
 import type { ProductStrength } from './dose';
 import { IMATINIB_BY_RXCUI, IMATINIB_NAME, type ImatinibConcept } from './terminology/imatinib';
+import { asArray, asString, own } from './shape';
 import { RXNORM, UCUM, canonicalSystem, codingsOf, isSystem, textsOf } from './terminology/systems';
 
 export type MedicationRecord = MedicationRequest | MedicationStatement;
@@ -14,23 +15,27 @@ export type MedicationRecord = MedicationRequest | MedicationStatement;
 export type MedicationLookup = ReadonlyMap<string, Medication>;
 
 /** "Medication/abc" from "Medication/abc", "https://x/fhir/Medication/abc/_history/2" etc.; undefined otherwise. */
-export function relativeReference(reference: string): string | undefined {
-  const m = /(?:^|\/)([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]+)?\/?$/.exec(reference.trim());
+export function relativeReference(reference: unknown): string | undefined {
+  if (typeof reference !== 'string') return undefined;
+  const m = RELATIVE_REFERENCE.exec(reference.trim());
   return m ? `${m[1]}/${m[2]}` : undefined;
 }
 
 /** Build the lookup once per request from the draft Bundle and any other resources (prefetch, fetched data). */
+const RELATIVE_REFERENCE = /(?:^|\/)([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]+)?\/?$/;
+
 export function indexMedications(draftOrders: Bundle | undefined, extra: Iterable<FhirResource> = []): Map<string, Medication> {
   const map = new Map<string, Medication>();
   const add = (m: Medication, fullUrl?: string): void => {
-    if (m.id) map.set(`Medication/${m.id}`, m);
-    if (fullUrl) map.set(fullUrl, m);
+    const id = asString(m.id);
+    if (id) map.set(`Medication/${id}`, m);
+    if (typeof fullUrl === 'string') map.set(fullUrl, m);
   };
-  for (const entry of draftOrders?.entry ?? []) {
-    const r = entry?.resource;
+  for (const entry of asArray(draftOrders?.entry)) {
+    const r = entry.resource;
     if (r?.resourceType === 'Medication') add(r as Medication, entry.fullUrl);
   }
-  for (const r of extra) if (r?.resourceType === 'Medication') add(r);
+  for (const r of asArray<FhirResource>([...extra])) if (r.resourceType === 'Medication') add(r);
   return map;
 }
 
@@ -41,20 +46,20 @@ export interface ResolvedMedication {
 }
 
 export function resolveMedication(record: MedicationRecord, lookup: MedicationLookup): ResolvedMedication {
-  if (record.medicationCodeableConcept) return { concept: record.medicationCodeableConcept };
-  const reference = record.medicationReference?.reference?.trim();
+  if (typeof record.medicationCodeableConcept === 'object' && record.medicationCodeableConcept !== null) return { concept: record.medicationCodeableConcept };
+  const reference = asString(record.medicationReference?.reference)?.trim();
   if (!reference) return {};
   let medication: Medication | undefined;
   if (reference.startsWith('#')) {
     const id = reference.slice(1);
-    medication = record.contained?.find((c): c is Medication => c.resourceType === 'Medication' && c.id === id);
+    medication = asArray(record.contained).find((c): c is Medication => c.resourceType === 'Medication' && c.id === id);
   } else {
     const relative = relativeReference(reference);
     medication = lookup.get(reference) ?? (relative ? lookup.get(relative) : undefined);
   }
   if (!medication) {
     // An unresolvable reference can still carry a display ("imatinib 400 mg tablet").
-    const display = record.medicationReference?.display;
+    const display = asString(record.medicationReference?.display);
     return display ? { concept: { text: display } } : {};
   }
   return { concept: medication.code, medication };
@@ -62,18 +67,18 @@ export function resolveMedication(record: MedicationRecord, lookup: MedicationLo
 
 /** RxNorm codings of the medication: its code, then (for a Medication) its ingredients. */
 function rxnormCodings(resolved: ResolvedMedication): Coding[] {
-  const own = codingsOf(resolved.concept).filter((c) => c.code && isSystem(c, RXNORM));
-  if (own.length > 0) return own;
+  const coded = codingsOf(resolved.concept).filter((c) => typeof c.code === 'string' && isSystem(c, RXNORM));
+  if (coded.length > 0) return coded;
   const fromIngredients: Coding[] = [];
-  for (const ing of resolved.medication?.ingredient ?? []) {
-    for (const c of codingsOf(ing.itemCodeableConcept)) if (c.code && isSystem(c, RXNORM)) fromIngredients.push(c);
+  for (const ing of asArray(resolved.medication?.ingredient)) {
+    for (const c of codingsOf(ing.itemCodeableConcept)) if (typeof c.code === 'string' && isSystem(c, RXNORM)) fromIngredients.push(c);
   }
   return fromIngredients;
 }
 
 function allTexts(resolved: ResolvedMedication): string[] {
   const texts = textsOf(resolved.concept);
-  for (const ing of resolved.medication?.ingredient ?? []) texts.push(...textsOf(ing.itemCodeableConcept));
+  for (const ing of asArray(resolved.medication?.ingredient)) texts.push(...textsOf(ing.itemCodeableConcept));
   return texts;
 }
 
@@ -108,9 +113,10 @@ const PER_ML = /^ml$/i;
 
 function unitKey(q: Quantity | undefined): string | undefined {
   if (!q) return undefined;
-  const system = canonicalSystem(q.system);
-  const code = q.code && (system === undefined || system === UCUM || /orderableDrugForm/i.test(q.system ?? '')) ? q.code : undefined;
-  return (code ?? q.unit)?.trim();
+  const system = canonicalSystem(asString(q.system));
+  const rawCode = asString(q.code);
+  const code = rawCode && (system === undefined || system === UCUM || /orderableDrugForm/i.test(asString(q.system) ?? '')) ? rawCode : undefined;
+  return (code ?? asString(q.unit))?.trim();
 }
 
 function formWord(key: string | undefined, fallback: string): string {
@@ -122,20 +128,20 @@ function formWord(key: string | undefined, fallback: string): string {
 
 /** Imatinib strength from Medication.ingredient.strength (Ratio: mg per 1 tablet/capsule, or per mL). */
 function ingredientStrength(medication: Medication | undefined, concept: ImatinibConcept | undefined): ProductStrength | undefined {
-  const ingredients = medication?.ingredient ?? [];
+  const ingredients = asArray(medication?.ingredient);
   for (const ing of ingredients) {
     const isImatinib =
       ingredients.length === 1 ||
-      codingsOf(ing.itemCodeableConcept).some((c) => isSystem(c, RXNORM) && IMATINIB_BY_RXCUI.has((c.code ?? '').trim())) ||
+      codingsOf(ing.itemCodeableConcept).some((c) => typeof c.code === 'string' && isSystem(c, RXNORM) && IMATINIB_BY_RXCUI.has(c.code.trim())) ||
       textsOf(ing.itemCodeableConcept).some((t) => IMATINIB_NAME.test(t));
     const numerator = ing.strength?.numerator;
     if (!isImatinib || !numerator || typeof numerator.value !== 'number' || numerator.value <= 0) continue;
     const numKey = unitKey(numerator)?.toLowerCase();
-    const factor = numKey ? MASS_MG[numKey] : undefined;
+    const factor = numKey ? own(MASS_MG, numKey) : undefined;
     if (factor === undefined) continue;
     const denominator = ing.strength?.denominator;
     const denValue = denominator?.value ?? 1;
-    if (!(denValue > 0)) continue;
+    if (typeof denValue !== 'number' || !(denValue > 0)) continue;
     const denKey = unitKey(denominator);
     const mg = (numerator.value * factor) / denValue;
     const form = formWord(denKey, concept?.form ?? formWord(textsOf(medication?.form).join(' '), 'tablet'));

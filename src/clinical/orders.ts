@@ -14,6 +14,7 @@ import {
   resolveMedication,
   type MedicationLookup,
 } from './medication';
+import { asArray } from './shape';
 import type { ImatinibOrder } from './types';
 
 export { isImatinibMedication, isImatinibRecord } from './medication';
@@ -32,8 +33,8 @@ export interface OrderSelectionRequest {
 function entryNames(entry: BundleEntry): string[] {
   const names: string[] = [];
   const r = entry.resource;
-  if (r?.id) names.push(`${r.resourceType}/${r.id}`);
-  if (entry.fullUrl) {
+  if (typeof r?.id === 'string') names.push(`${r.resourceType}/${r.id}`);
+  if (typeof entry.fullUrl === 'string') {
     names.push(entry.fullUrl);
     const tail = relativeReference(entry.fullUrl);
     if (tail) names.push(tail);
@@ -59,8 +60,8 @@ interface OrderEntry {
 
 function orderEntries(bundle: Bundle | undefined): OrderEntry[] {
   const out: OrderEntry[] = [];
-  for (const entry of bundle?.entry ?? []) {
-    const r = entry?.resource;
+  for (const entry of asArray(bundle?.entry)) {
+    const r = entry.resource;
     if (r?.resourceType === 'MedicationRequest') out.push({ entry, resource: r as MedicationRequest });
   }
   return out;
@@ -83,7 +84,7 @@ export function selectImatinibOrders(req: OrderSelectionRequest, extraResources:
 
 /** "MedicationRequest/<id>" (orders without an id get their position, so each still has a stable name). */
 function orderReference(order: MedicationRequest, index: number): string {
-  return `MedicationRequest/${order.id ?? `#${index + 1}`}`;
+  return `MedicationRequest/${typeof order.id === 'string' ? order.id : `#${index + 1}`}`;
 }
 
 /** Each order with its medication label and §3 daily dose. */

@@ -7,6 +7,7 @@
  */
 import type { Quantity } from 'fhir/r4';
 import { UcumLhcUtils } from '@lhncbc/ucum-lhc';
+import { asString, own } from './shape';
 import { UCUM, canonicalSystem } from './terminology/systems';
 
 const ucum = UcumLhcUtils.getInstance();
@@ -85,12 +86,13 @@ export function unitCandidates(q: Quantity, kind: LabKind): string[] {
   const add = (u: string | undefined): void => {
     if (u && !out.includes(u)) out.push(u);
   };
-  const system = canonicalSystem(q.system);
-  const codeIsUcum = q.code !== undefined && (system === undefined || system === UCUM);
-  if (codeIsUcum) add(ALIASES[kind][aliasKey(q.code ?? '')] ?? q.code);
-  if (q.unit) {
-    add(ALIASES[kind][aliasKey(q.unit)]);
-    add(q.unit.trim().replace(/[µμ]/g, 'u'));
+  const system = canonicalSystem(asString(q.system));
+  const code = asString(q.code);
+  const unit = asString(q.unit);
+  if (code !== undefined && (system === undefined || system === UCUM)) add(own(ALIASES[kind], aliasKey(code)) ?? code);
+  if (unit) {
+    add(own(ALIASES[kind], aliasKey(unit)));
+    add(unit.trim().replace(/[µμ]/g, 'u'));
   }
   return out;
 }

@@ -66,7 +66,7 @@ function contextSection(ctx: RuleContext): string {
       : `taking imatinib${since}; current dose not computed${current?.kind === 'unparseable' ? ` (${current.reason})` : ''}`;
   const status = facts.latestDiseaseStatus;
   const lines = [
-    `GIST: ${facts.gist ? facts.gist.description : 'no GIST diagnosis on file'}`,
+    `Diagnosis: ${facts.gist ? facts.gist.description : 'no GIST diagnosis on file'}`,
     `Setting: ${facts.advanced ? `advanced (${facts.advanced.description})` : 'not established as advanced (adjuvant or unknown)'}`,
     `Genotype: ${genotypeText(facts.genotype)}`,
     `Current imatinib: ${therapy}`,

@@ -10,38 +10,50 @@ export type JsonLimits = AppConfig['limits'];
 export interface JsonLimitViolation {
   kind: 'depth' | 'string' | 'array';
   limit: number;
-  /** Where it was found, e.g. ["context", "draftOrders", "entry", 3]; an object key that is too long is reported at its own path. */
+  /** Where it was found, e.g. ["context", "draftOrders", "entry", 3]; a too-long object key is reported at its own path (clipped to 64 chars). */
   path: (string | number)[];
 }
 
+/** A value still to visit; the path is rebuilt from parent links only when a violation is reported. */
 interface Frame {
   value: unknown;
-  path: (string | number)[];
+  key: string | number | undefined;
+  parent: Frame | undefined;
   depth: number;
+}
+
+function pathOf(frame: Frame): (string | number)[] {
+  const out: (string | number)[] = [];
+  for (let f: Frame | undefined = frame; f?.parent !== undefined; f = f.parent) out.push(f.key!);
+  return out.reverse();
 }
 
 /** The first violation in document order, or undefined when the value is within all limits. */
 export function checkJsonLimits(value: unknown, limits: JsonLimits): JsonLimitViolation | undefined {
-  const stack: Frame[] = [{ value, path: [], depth: 0 }];
+  const stack: Frame[] = [{ value, key: undefined, parent: undefined, depth: 0 }];
   while (stack.length > 0) {
-    const { value: v, path, depth } = stack.pop()!;
+    const frame = stack.pop()!;
+    const { value: v, depth, key } = frame;
+    // Keys are checked when their member is visited, so violations come out in document order.
+    if (typeof key === 'string' && key.length > limits.maxStringLength) {
+      return { kind: 'string', limit: limits.maxStringLength, path: [...pathOf(frame).slice(0, -1), key.slice(0, 64)] };
+    }
     if (typeof v === 'string') {
-      if (v.length > limits.maxStringLength) return { kind: 'string', limit: limits.maxStringLength, path };
+      if (v.length > limits.maxStringLength) return { kind: 'string', limit: limits.maxStringLength, path: pathOf(frame) };
       continue;
     }
     if (typeof v !== 'object' || v === null) continue;
-    if (depth + 1 > limits.maxJsonDepth) return { kind: 'depth', limit: limits.maxJsonDepth, path };
+    if (depth + 1 > limits.maxJsonDepth) return { kind: 'depth', limit: limits.maxJsonDepth, path: pathOf(frame) };
     if (Array.isArray(v)) {
-      if (v.length > limits.maxArrayLength) return { kind: 'array', limit: limits.maxArrayLength, path };
+      if (v.length > limits.maxArrayLength) return { kind: 'array', limit: limits.maxArrayLength, path: pathOf(frame) };
       // Pushed in reverse so the first element is examined first.
-      for (let i = v.length - 1; i >= 0; i--) stack.push({ value: v[i], path: [...path, i], depth: depth + 1 });
+      for (let i = v.length - 1; i >= 0; i--) stack.push({ value: v[i], key: i, parent: frame, depth: depth + 1 });
       continue;
     }
     const keys = Object.keys(v);
     for (let i = keys.length - 1; i >= 0; i--) {
       const k = keys[i]!;
-      if (k.length > limits.maxStringLength) return { kind: 'string', limit: limits.maxStringLength, path: [...path, k.slice(0, 64)] };
-      stack.push({ value: (v as Record<string, unknown>)[k], path: [...path, k], depth: depth + 1 });
+      stack.push({ value: (v as Record<string, unknown>)[k], key: k, parent: frame, depth: depth + 1 });
     }
   }
   return undefined;

@@ -1,5 +1,7 @@
 /** Small shared helpers of the fact extractors: which records are "real" (RULES.md §1), dates, references. */
 import type { CodeableConcept, Condition, Observation, Resource } from 'fhir/r4';
+import { asString } from '../shape';
+import { codingsOf } from '../terminology/systems';
 
 const REAL_OBSERVATION = new Set(['final', 'amended', 'corrected']);
 const LIVE_CLINICAL = new Set(['active', 'recurrence', 'relapse']);
@@ -10,7 +12,9 @@ export function isRealObservation(o: Observation): boolean {
 }
 
 function statusCodes(concept: CodeableConcept | undefined): string[] {
-  return (concept?.coding ?? []).map((c) => (c.code ?? '').trim().toLowerCase()).filter((c) => c !== '');
+  return codingsOf(concept)
+    .map((c) => (asString(c.code) ?? '').trim().toLowerCase())
+    .filter((c) => c !== '');
 }
 
 /** clinicalStatus active/recurrence/relapse (or absent) and verificationStatus not entered-in-error/refuted. */
@@ -31,16 +35,22 @@ export function isAbated(c: Condition): boolean {
 }
 
 export function ref(r: Resource): string {
-  return `${r.resourceType}/${r.id ?? ''}`;
+  return `${r.resourceType}/${asString(r.id) ?? ''}`;
 }
 
 /** Clinically relevant time of an Observation: effective[x], else issued. */
 export function observationDate(o: Observation): string | undefined {
-  return o.effectiveDateTime ?? o.effectiveInstant ?? o.effectivePeriod?.start ?? o.effectivePeriod?.end ?? o.issued;
+  return firstDate(o.effectiveDateTime, o.effectiveInstant, o.effectivePeriod?.start, o.effectivePeriod?.end, o.issued);
 }
 
 export function conditionDate(c: Condition): string | undefined {
-  return c.onsetDateTime ?? c.onsetPeriod?.start ?? c.recordedDate;
+  return firstDate(c.onsetDateTime, c.onsetPeriod?.start, c.recordedDate);
+}
+
+/** The first candidate that is a parseable date string. */
+export function firstDate(...candidates: unknown[]): string | undefined {
+  for (const c of candidates) if (typeof c === 'string' && parse(c) !== undefined) return c;
+  return undefined;
 }
 
 const DAY_MS = 86_400_000;

@@ -2,6 +2,7 @@
 import type { CodeableConcept, Coding, Condition, Observation } from 'fhir/r4';
 import type { Evidence } from '../types';
 import { gistCoding, secondaryMalignancyCoding, severeHepaticImpairmentCoding } from '../terminology/diagnoses';
+import { asArray, asString } from '../shape';
 import { LOINC, SNOMED, codingsOf, describeCoding, isSystem, textsOf } from '../terminology/systems';
 import { conditionDate, day, isRealCondition, observationDate, ref } from './common';
 import { observationsWithLoinc, snomedKey, type ResourceIndex } from './resource-index';
@@ -49,7 +50,7 @@ const M1_SNOMED = new Set(['1229903009', '1229904003', '1229907005', '1229910003
 
 function m1Coding(concept: CodeableConcept | undefined): Coding | undefined {
   for (const c of codingsOf(concept)) {
-    const code = c.code?.trim();
+    const code = asString(c.code)?.trim();
     if (!code) continue;
     if (isSystem(c, SNOMED)) {
       if (M1_SNOMED.has(code)) return c;
@@ -57,14 +58,15 @@ function m1Coding(concept: CodeableConcept | undefined): Coding | undefined {
       return c; // AJCC (cancerstaging.org) or local staging code systems
     }
   }
-  if (concept?.text && AJCC_M1_CODE.test(concept.text.trim())) return { code: concept.text.trim() };
+  const text = asString(concept?.text)?.trim();
+  if (text && AJCC_M1_CODE.test(text)) return { code: text };
   return undefined;
 }
 
 function stageEvidence(c: Condition): Evidence | undefined {
-  for (const stage of c.stage ?? []) {
+  for (const stage of asArray(c.stage)) {
     const texts = textsOf(stage.summary);
-    const codes = codingsOf(stage.summary).map((x) => x.code ?? '');
+    const codes = codingsOf(stage.summary).map((x) => asString(x.code) ?? '');
     const advanced = texts.find((t) => ADVANCED_WORDS.test(t));
     const stageIv = [...texts, ...codes].find((t) => STAGE_IV.test(t));
     const m1 = texts.find((t) => M1_TEXT.test(t));
@@ -90,7 +92,9 @@ function secondaryConditionEvidence(idx: ResourceIndex, gistRefs: ReadonlySet<st
     if (!isRealCondition(c)) continue;
     const coding = secondaryMalignancyCoding(c.code);
     if (!coding) continue;
-    const related = (c.extension ?? []).filter((e) => RELATED_PRIMARY.test(e.url)).map((e) => e.valueReference?.reference);
+    const related = asArray(c.extension)
+      .filter((e) => RELATED_PRIMARY.test(asString(e.url) ?? ''))
+      .map((e) => asString(e.valueReference?.reference));
     if (pointsToOtherCancer(related, idx, gistRefs)) continue;
     return conditionEvidence(c, coding, 'Metastatic disease');
   }
@@ -103,10 +107,10 @@ function tnmEvidence(idx: ResourceIndex, gistRefs: ReadonlySet<string>): Evidenc
   for (const o of observations) {
     const m1 = m1Coding(o.valueCodeableConcept);
     if (!m1) continue;
-    if (pointsToOtherCancer((o.focus ?? []).map((f) => f.reference), idx, gistRefs)) continue;
+    if (pointsToOtherCancer(asArray(o.focus).map((f) => asString(f.reference)), idx, gistRefs)) continue;
     const date = observationDate(o);
     return {
-      description: `Distant metastasis stage ${m1.display ?? m1.code ?? 'M1'}${dated(date, 'on')}`,
+      description: `Distant metastasis stage ${asString(m1.display) ?? asString(m1.code) ?? 'M1'}${dated(date, 'on')}`,
       ...(date ? { date } : {}),
       sourceRef: ref(o),
     };

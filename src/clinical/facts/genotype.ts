@@ -30,24 +30,27 @@ import {
   type NormalisedHgvs,
   type Presence,
 } from '../terminology/genomics';
-import { LOINC, codesOf, describeCoding, isSystem } from '../terminology/systems';
+import { asArray, asString, asStrings } from '../shape';
+import { LOINC, codesOf, codingsOf, describeCoding, isSystem } from '../terminology/systems';
 import { conditionDate, day, isRealCondition, observationDate, ref } from './common';
 import { observationsWithLoinc, type ResourceIndex } from './resource-index';
 
 function componentsWith(o: Observation, loinc: string): ObservationComponent[] {
-  return (o.component ?? []).filter((c) => (c.code?.coding ?? []).some((x) => x.code?.trim() === loinc && isSystem(x, LOINC)));
+  return asArray(o.component).filter((c) => codingsOf(c.code).some((x) => asString(x.code)?.trim() === loinc && isSystem(x, LOINC)));
 }
 
 /** Text values of a component: valueString, or a CodeableConcept's codes, displays and text. */
 function componentStrings(c: ObservationComponent): string[] {
   const out: string[] = [];
-  if (c.valueString) out.push(c.valueString);
+  const value = asString(c.valueString);
+  if (value) out.push(value);
   const cc = c.valueCodeableConcept;
-  for (const x of cc?.coding ?? []) {
-    if (x.code) out.push(x.code);
-    else if (x.display) out.push(x.display);
+  for (const x of codingsOf(cc)) {
+    const code = asString(x.code) ?? asString(x.display);
+    if (code) out.push(code);
   }
-  if (cc?.text) out.push(cc.text);
+  const text = asString(cc?.text);
+  if (text) out.push(text);
   return out;
 }
 
@@ -68,20 +71,23 @@ interface GeneticResult {
 function genesOfObservation(o: Observation): GeneSymbol[] {
   const genes = new Set<GeneSymbol>();
   for (const c of componentsWith(o, GENOMIC_LOINC.geneStudied)) for (const g of genesOf(c.valueCodeableConcept)) genes.add(g);
-  for (const e of o.extension ?? []) if (e.url === EXT_GENETICS_GENE) for (const g of genesOf(e.valueCodeableConcept)) genes.add(g);
+  for (const e of asArray(o.extension)) if (e.url === EXT_GENETICS_GENE) for (const g of genesOf(e.valueCodeableConcept)) genes.add(g);
   return [...genes];
 }
 
 function exonsOf(o: Observation): string[] {
   const exons = componentsWith(o, GENOMIC_LOINC.dnaRegionName).flatMap(componentStrings);
-  for (const e of o.extension ?? []) if (e.url === EXT_GENETICS_DNA_REGION && e.valueString) exons.push(e.valueString);
+  for (const e of asArray(o.extension)) {
+    const region = e.url === EXT_GENETICS_DNA_REGION ? asString(e.valueString) : undefined;
+    if (region) exons.push(region);
+  }
   return exons;
 }
 
 function hgvsOf(o: Observation): Hgvs[] {
   const out: Hgvs[] = [];
-  for (const c of o.component ?? []) {
-    const isHgvs = (c.code?.coding ?? []).some((x) => x.code !== undefined && HGVS_COMPONENT_CODES.has(x.code.trim()) && isSystem(x, LOINC));
+  for (const c of asArray(o.component)) {
+    const isHgvs = codingsOf(c.code).some((x) => typeof x.code === 'string' && HGVS_COMPONENT_CODES.has(x.code.trim()) && isSystem(x, LOINC));
     if (!isHgvs) continue;
     for (const raw of componentStrings(c)) {
       const norm = normaliseHgvs(raw);
@@ -96,7 +102,7 @@ function isBenign(o: Observation): boolean {
 }
 
 function valuePresence(o: Observation): Presence | undefined {
-  if (o.valueCodeableConcept) return presenceOfConcept(o.valueCodeableConcept) ?? presenceOfText(o.valueCodeableConcept.text);
+  if (typeof o.valueCodeableConcept === 'object' && o.valueCodeableConcept !== null) return presenceOfConcept(o.valueCodeableConcept) ?? presenceOfText(o.valueCodeableConcept.text);
   if (o.valueString !== undefined) return presenceOfText(o.valueString);
   if (o.valueBoolean !== undefined) return o.valueBoolean ? 'present' : 'absent';
   return undefined;
@@ -117,7 +123,7 @@ function readVariant(o: Observation): GeneticResult {
 }
 
 function hasProfile(o: Observation, profiles: ReadonlySet<string>): boolean {
-  return (o.meta?.profile ?? []).some((p) => profiles.has(p.replace(/\|.*$/, '')));
+  return asStrings(o.meta?.profile).some((p) => profiles.has(p.replace(/\|.*$/, '')));
 }
 
 function hasLoinc(o: Observation, code: string): boolean {

@@ -3,7 +3,8 @@
  * kept only when real (final/amended/corrected) and are indexed under each LOINC and SNOMED code they carry.
  */
 import type { Condition, FhirResource, Medication, MedicationRequest, MedicationStatement, Observation } from 'fhir/r4';
-import { LOINC, SNOMED, canonicalSystem } from '../terminology/systems';
+import { asArray, asString, asStrings } from '../shape';
+import { LOINC, SNOMED, canonicalSystem, codingsOf } from '../terminology/systems';
 import { isRealObservation, ref } from './common';
 
 export interface ResourceIndex {
@@ -47,25 +48,25 @@ export function indexResources(resources: readonly FhirResource[]): ResourceInde
     medicationStatements: [],
     medications: new Map(),
   };
-  for (const r of resources) {
-    switch (r?.resourceType) {
+  for (const r of asArray<FhirResource>(resources as FhirResource[])) {
+    switch (r.resourceType) {
       case 'Condition':
         idx.conditions.push(r);
-        if (r.id) idx.conditionsByRef.set(ref(r), r);
+        if (asString(r.id)) idx.conditionsByRef.set(ref(r), r);
         break;
       case 'Observation': {
         if (!isRealObservation(r)) break;
         const keys = new Set<string>();
-        for (const c of r.code?.coding ?? []) {
-          const code = c.code?.trim();
+        for (const c of codingsOf(r.code)) {
+          const code = asString(c.code)?.trim();
           if (!code) continue;
           const system = canonicalSystem(c.system);
           if (system === LOINC) keys.add(loincKey(code));
           else if (system === SNOMED) keys.add(snomedKey(code));
         }
         for (const k of keys) push(idx.observationsByCode, k, r);
-        for (const p of r.meta?.profile ?? []) push(idx.observationsByProfile, p.replace(/\|.*$/, ''), r);
-        if ((r.extension ?? []).some((e) => e.url?.startsWith(LEGACY_GENETICS_EXT))) idx.legacyGenetics.push(r);
+        for (const p of asStrings(r.meta?.profile)) push(idx.observationsByProfile, p.replace(/\|.*$/, ''), r);
+        if (asArray(r.extension).some((e) => asString(e.url)?.startsWith(LEGACY_GENETICS_EXT))) idx.legacyGenetics.push(r);
         break;
       }
       case 'MedicationRequest':
@@ -75,7 +76,7 @@ export function indexResources(resources: readonly FhirResource[]): ResourceInde
         idx.medicationStatements.push(r);
         break;
       case 'Medication':
-        if (r.id) idx.medications.set(ref(r), r);
+        if (asString(r.id)) idx.medications.set(ref(r), r);
         break;
       default:
         break;

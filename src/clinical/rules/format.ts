@@ -40,7 +40,9 @@ export function labFact(name: string, lab: LabValue, comparison?: string): Trigg
 
 export function evidenceFact(e: Evidence, prefix?: string): TriggerFact {
   const text = prefix ? `${prefix}: ${e.description}` : e.description;
-  return e.date === undefined ? { text, sourceRef: e.sourceRef } : { text, date: e.date, sourceRef: e.sourceRef };
+  // Fact descriptions often state their date already ("… recorded 2025-02-01"); do not say it twice.
+  const dated = e.date !== undefined && !text.includes(formatDate(e.date));
+  return dated ? { text, date: e.date, sourceRef: e.sourceRef } : { text, sourceRef: e.sourceRef };
 }
 
 export function drugFact(kind: string, d: DrugEvidence): TriggerFact {

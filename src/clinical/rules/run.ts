@@ -33,7 +33,7 @@ function unknownDoseReason(ctx: RuleContext): string {
 
 export function runRules(ctx: RuleContext, rules: readonly Rule[] = RULES): RuleRun {
   if (!ctx.facts.gist) {
-    return lazyRun([], () => rules.map((r) => ({ ruleId: r.id, title: r.title, status: 'not-checked', notes: [NO_GIST_REASON] })));
+    return new LazyRuleRun([], () => rules.map((r) => outcomeOf(r, 'not-checked', [NO_GIST_REASON])));
   }
   const raw: Finding[] = [];
   const doseUnknown = ctx.doseMg === undefined ? unknownDoseReason(ctx) : undefined;
@@ -48,28 +48,33 @@ export function runRules(ctx: RuleContext, rules: readonly Rule[] = RULES): Rule
     const issued = new Map(findings.map((f) => [f.ruleId, f]));
     const silenced = new Map(suppressed.map((s) => [s.ruleId, s]));
     return rules.map((rule): RuleOutcome => {
-      const base = { ruleId: rule.id, title: rule.title };
-      if (rule.needsDose && doseUnknown) return { ...base, status: 'not-checked', notes: [doseUnknown] };
+      if (rule.needsDose && doseUnknown) return outcomeOf(rule, 'not-checked', [doseUnknown]);
       const f = issued.get(rule.id);
-      if (f?.withheldBecause) return { ...base, status: 'withheld', notes: [`issued as information without a dose suggestion: ${f.withheldBecause.join('; ')}`] };
-      if (f) return { ...base, status: 'fired', notes: [f.summary] };
+      if (f?.withheldBecause) return outcomeOf(rule, 'withheld', [`issued as information without a dose suggestion: ${f.withheldBecause.join('; ')}`]);
+      if (f) return outcomeOf(rule, 'fired', [f.summary]);
       const s = silenced.get(rule.id);
-      if (s) return { ...base, status: 'suppressed', notes: [`silenced by ${s.by}: ${s.reason}`] };
+      if (s) return outcomeOf(rule, 'suppressed', [`silenced by ${s.by}: ${s.reason}`]);
       const coverage = rule.coverage(ctx);
-      return coverage.status === 'checked' ? { ...base, status: 'passed', notes: coverage.basis } : { ...base, status: 'not-checked', notes: [coverage.reason] };
+      return coverage.status === 'checked' ? outcomeOf(rule, 'passed', coverage.basis) : outcomeOf(rule, 'not-checked', [coverage.reason]);
     });
   };
-  return lazyRun(findings, computeOutcomes);
+  return new LazyRuleRun(findings, computeOutcomes);
 }
 
-/** The outcomes are computed on first read and kept. */
-function lazyRun(findings: Finding[], compute: () => RuleOutcome[]): RuleRun {
-  let cached: RuleOutcome[] | undefined;
-  return {
-    findings,
-    get outcomes() {
-      cached ??= compute();
-      return cached;
-    },
-  };
+function outcomeOf(rule: Rule, status: OutcomeStatus, notes: string[]): RuleOutcome {
+  return { ruleId: rule.id, title: rule.title, status, notes };
+}
+
+/** Findings now; outcomes computed on first read and kept (a class keeps one object shape, unlike a literal getter). */
+class LazyRuleRun implements RuleRun {
+  private cached: RuleOutcome[] | undefined;
+  constructor(
+    readonly findings: Finding[],
+    private readonly compute: () => RuleOutcome[],
+  ) {}
+
+  get outcomes(): RuleOutcome[] {
+    this.cached ??= this.compute();
+    return this.cached;
+  }
 }

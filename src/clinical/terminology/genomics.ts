@@ -4,6 +4,7 @@
  * hotspots the rules need. Genes are identified by HGNC id only, never by a display (IG examples swap them).
  */
 import type { CodeableConcept, Coding } from 'fhir/r4';
+import { asString } from '../shape';
 import { HGNC, LOINC, SNOMED, canonicalSystem, codingsOf, isSystem } from './systems';
 
 export const GENOMIC_LOINC = {
@@ -58,7 +59,7 @@ const BARE_NUMBER = /^\d+$/;
  * HGNC system (mCODE region-studied examples). Anything else (display, symbol, another system) is no id.
  */
 export function hgncIdOf(coding: Coding): string | undefined {
-  const code = coding.code?.trim();
+  const code = asString(coding.code)?.trim();
   if (!code) return undefined;
   const hgncSystem = isSystem(coding, HGNC);
   const prefixed = HGNC_PREFIXED.exec(code);
@@ -91,9 +92,9 @@ export type Presence = 'present' | 'absent';
 
 export function presenceOfConcept(concept: CodeableConcept | undefined): Presence | undefined {
   for (const c of codingsOf(concept)) {
-    const code = c.code?.trim();
+    const code = asString(c.code)?.trim();
     if (!code) continue;
-    const system = canonicalSystem(c.system);
+    const system = canonicalSystem(asString(c.system));
     if (system === LOINC && PRESENT.has(code)) return 'present';
     if (system === LOINC && ABSENT.has(code)) return 'absent';
     if (system === SNOMED && PRESENT_SNOMED.has(code)) return 'present';
@@ -106,8 +107,8 @@ const NEGATIVE_TEXT = /^\s*(negative|neg|absent|not\s+detected|none\s+detected|n
 const POSITIVE_TEXT = /^\s*(positive|pos|present|detected|mutation\s+(detected|identified|found)|mutated)\b/i;
 
 /** Presence from a free-text result; undefined when the text does not say plainly. */
-export function presenceOfText(text: string | undefined): Presence | undefined {
-  if (!text) return undefined;
+export function presenceOfText(text: unknown): Presence | undefined {
+  if (typeof text !== 'string' || !text) return undefined;
   if (NEGATIVE_TEXT.test(text)) return 'absent';
   if (POSITIVE_TEXT.test(text)) return 'present';
   return undefined;

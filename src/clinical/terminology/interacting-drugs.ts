@@ -49,24 +49,17 @@ export const INTERACTING_DRUGS: readonly InteractingDrug[] = [
   { name: 'warfarin', interaction: 'warfarin', rxcuis: ['11289'], names: ['warfarin', 'coumadin', 'jantoven'] },
 ];
 
-function escape(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
 /**
- * One alternation of every name, built once: a text is scanned in a single pass. Word boundaries keep
- * "rifampin" out of "rifapentine". Longer names first so "hypericum perforatum" wins over "hypericum".
+ * Names are matched on whole words: the text is lower-cased and split into words once, and each word (and
+ * each pair of words, for "hypericum perforatum") is looked up in a map built at load. Word matching keeps
+ * "rifampin" out of "rifapentine"; a lookup per word keeps this cheap on long medication lists.
  */
 const BY_NAME = new Map<string, InteractingDrug>();
-for (const drug of INTERACTING_DRUGS) for (const n of drug.names) BY_NAME.set(n, drug);
-const NAME_PATTERN = new RegExp(
-  `\\b(${[...BY_NAME.keys()]
-    .sort((a, b) => b.length - a.length)
-    .map((n) => escape(n).replace(/\s+/g, '\\s+'))
-    .join('|')})\\b`,
-  'gi',
-);
+for (const drug of INTERACTING_DRUGS) for (const n of drug.names) BY_NAME.set(n.toLowerCase().replace(/\s+/g, ' '), drug);
+const WORD_SPLIT = /[^a-z0-9]+/;
 const EXTRA_PATTERNS: ReadonlyArray<{ drug: InteractingDrug; pattern: RegExp }> = INTERACTING_DRUGS.flatMap((drug) => (drug.patterns ?? []).map((pattern) => ({ drug, pattern })));
+/** The extra patterns all end in "wort": skip them unless the word is there. */
+const EXTRA_HINT = 'wort';
 
 const BY_RXCUI = new Map<string, InteractingDrug>();
 for (const drug of INTERACTING_DRUGS) for (const code of drug.rxcuis) BY_RXCUI.set(code, drug);
@@ -78,10 +71,17 @@ export function interactingDrugByRxcui(rxcui: string): InteractingDrug | undefin
 /** Every interacting drug named in `text` (combination products can name two), in order of appearance. */
 export function interactingDrugsInText(text: string): InteractingDrug[] {
   const out: InteractingDrug[] = [];
-  for (const m of text.matchAll(NAME_PATTERN)) {
-    const drug = BY_NAME.get((m[1] ?? '').toLowerCase().replace(/\s+/g, ' '));
+  const lower = text.toLowerCase();
+  const words = lower.split(WORD_SPLIT);
+  for (let i = 0; i < words.length; i += 1) {
+    const word = words[i];
+    if (!word) continue;
+    const next = words[i + 1];
+    const drug = (next ? BY_NAME.get(`${word} ${next}`) : undefined) ?? BY_NAME.get(word);
     if (drug && !out.includes(drug)) out.push(drug);
   }
-  for (const { drug, pattern } of EXTRA_PATTERNS) if (!out.includes(drug) && pattern.test(text)) out.push(drug);
+  if (lower.includes(EXTRA_HINT)) {
+    for (const { drug, pattern } of EXTRA_PATTERNS) if (!out.includes(drug) && pattern.test(text)) out.push(drug);
+  }
   return out;
 }

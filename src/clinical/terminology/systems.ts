@@ -3,7 +3,7 @@
  * OID form or an http/https variant of the canonical URI; codes are compared exactly unless said otherwise.
  */
 import type { CodeableConcept, Coding } from 'fhir/r4';
-import { asArray } from '../as-array';
+import { asArray, asString } from '../shape';
 
 export const LOINC = 'http://loinc.org';
 export const SNOMED = 'http://snomed.info/sct';
@@ -49,7 +49,7 @@ export function isSystem(coding: Coding, system: string): boolean {
 
 /** Codings of a concept (empty when absent). */
 export function codingsOf(concept: CodeableConcept | undefined): Coding[] {
-  return asArray(concept?.coding).filter((c): c is Coding => typeof c === 'object' && c !== null);
+  return asArray(concept?.coding);
 }
 
 /** Codes of `system` carried by a concept, trimmed. */
@@ -80,7 +80,8 @@ export function findCoding(concept: CodeableConcept | undefined, system: string,
 /** All human-readable text of a concept: its text and every coding display. */
 export function textsOf(concept: CodeableConcept | undefined): string[] {
   const out: string[] = [];
-  if (typeof concept?.text === 'string') out.push(concept.text);
+  const text = asString(concept?.text);
+  if (text) out.push(text);
   for (const c of codingsOf(concept)) if (typeof c.display === 'string') out.push(c.display);
   return out;
 }

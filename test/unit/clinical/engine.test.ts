@@ -16,6 +16,7 @@ import {
   lab,
   medicationRequest,
   metastasisCondition,
+  pregnancyStatus,
   variantObservation,
 } from '../../helpers/fhir-builders';
 
@@ -135,6 +136,28 @@ describe('clinical engine', () => {
     expect(cards[1]?.detail).toMatch(/- \*\*Total: 1200 mg\/day\*\*/);
     expect(cards[1]?.detail).toMatch(/HEPATIC_IMPAIRMENT \(.*\): passed — no ULN on bilirubin result/);
     expect(cards[1]?.detail).toMatch(/RENAL_DOSE_LIMIT \(.*\): \*\*not checked\*\* — no creatinine clearance or eGFR in the last 30 days/);
+  });
+
+  it('flags PDGFRA p.Asp842Val as resistant but not the exon 18 deletion D842_H845del', () => {
+    const base = [gistCondition(), metastasisCondition(), variantObservation({ gene: 'KIT', value: 'absent' })];
+    const d842v = request([imatinibOrder({ tablets: 1 })], [...base, variantObservation({ gene: 'PDGFRA', pHgvs: 'p.Asp842Val' })]);
+    const deletion = request([imatinibOrder({ tablets: 1 })], [...base, variantObservation({ gene: 'PDGFRA', pHgvs: 'p.Asp842_His845del' })]);
+    expect(engine.evaluate(d842v, SIGN).ruleIds).toEqual(['PDGFRA_D842V_RESISTANT']);
+    expect(engine.evaluate(deletion, SIGN).ruleIds).toEqual([]);
+  });
+
+  it('alerts on a pregnancy status valued pregnant, but not once a later status says not pregnant', () => {
+    const pregnant = pregnancyStatus(true, daysAgo(40));
+    expect(engine.evaluate(request([imatinibOrder({ tablets: 1 })], [...advancedExon11(), pregnant]), SIGN).ruleIds).toEqual(['PREGNANCY']);
+    const superseded = [...advancedExon11(), pregnant, pregnancyStatus(false, daysAgo(5))];
+    expect(engine.evaluate(request([imatinibOrder({ tablets: 1 })], superseded), SIGN).ruleIds).toEqual([]);
+  });
+
+  it('flags a strong CYP3A4 inducer by RxNorm code', () => {
+    const rifampin = medicationRequest({ rxnorm: '9384', display: 'rifampin' });
+    const { cards } = engine.evaluate(request([imatinibOrder({ tablets: 1 })], [...advancedExon11(), rifampin]), SIGN);
+    expect(codes(cards)).toEqual(['CYP3A4_INDUCER']);
+    expect(cards[0]?.summary).toMatch(/\(rifampin\)/i);
   });
 
   it('fires no rule without a GIST diagnosis, but the pharmacist still gets the summary', () => {

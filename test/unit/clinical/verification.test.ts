@@ -64,6 +64,6 @@ describe('verification summary card', () => {
   it('explains that no rule ran without a GIST diagnosis', () => {
     const card = summaryFor({ gist: false }, [order()]);
     expect(card.summary).toBe('Pharmacy check: imatinib 400 mg/day; 0 fired, 0 passed, 17 not checked (details inside).');
-    expect(card.detail).toContain('- GIST: no GIST diagnosis on file');
+    expect(card.detail).toContain('- Diagnosis: no GIST diagnosis on file');
   });
 });

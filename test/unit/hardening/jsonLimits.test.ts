@@ -47,3 +47,7 @@ it('formats paths for error messages', () => {
   expect(formatJsonPath([0, 'a'])).toBe('[0].a');
   expect(formatJsonPath([])).toBe('(root)');
 });
+
+it('reports a too-long key after a violation in an earlier sibling', () => {
+  expect(checkJsonLimits({ a: [1, 2, 3, 4], ['k'.repeat(11)]: 1 }, limits)).toMatchObject({ kind: 'array', path: ['a'] });
+});
