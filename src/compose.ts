@@ -13,6 +13,7 @@ import { createPipeline } from './pipeline';
 import { createClinicalEngine } from './clinical/engine';
 import { createPatientDataSource } from './fhir/prefetch';
 import type { PatientDataSource } from './fhir/types';
+import { compileTemplates } from './fhir/templates';
 import { createAuthMiddleware } from './auth';
 import { checkJsonLimits, createRateLimiter, formatJsonPath, safeJsonReviver, securityHeaders } from './hardening';
 
@@ -39,6 +40,8 @@ export interface BuiltService {
 
 export function buildService(config: AppConfig, logger: Logger, options: ServiceOptions = {}): BuiltService {
   const services = loadServices(options.hooksDir);
+  // Parse every prefetch template now: a bad one stops start-up instead of failing a request.
+  for (const service of services.list) compileTemplates(service.prefetch);
   const store = openCardStore({ path: config.store.path, patientHashSalt: config.store.patientHashSalt });
   let replay: SharedReplayCache | undefined;
   if (options.sharedReplayCache && config.store.path !== ':memory:') replay = openReplayStore(config.store.path);

@@ -6,6 +6,7 @@
 import type { MedicationRequest, MedicationStatement } from 'fhir/r4';
 import { resolveMedication, type MedicationLookup, type ResolvedMedication } from '../medication';
 import { interactingDrugByRxcui, interactingDrugsInText, type InteractingDrug } from '../terminology/interacting-drugs';
+import { asArray } from '../shape';
 import { RXNORM, codesOf, textsOf } from '../terminology/systems';
 import type { DrugEvidence, PatientFacts } from '../types';
 import { ref } from './common';
@@ -15,13 +16,13 @@ type CoMedications = PatientFacts['coMedications'];
 
 function rxnormCodes(m: ResolvedMedication): string[] {
   const codes = codesOf(m.concept, RXNORM);
-  for (const ing of m.medication?.ingredient ?? []) codes.push(...codesOf(ing.itemCodeableConcept, RXNORM));
+  for (const ing of asArray(m.medication?.ingredient)) codes.push(...codesOf(ing.itemCodeableConcept, RXNORM));
   return codes;
 }
 
 function texts(m: ResolvedMedication): string[] {
   const out = textsOf(m.concept);
-  for (const ing of m.medication?.ingredient ?? []) out.push(...textsOf(ing.itemCodeableConcept));
+  for (const ing of asArray(m.medication?.ingredient)) out.push(...textsOf(ing.itemCodeableConcept));
   return out;
 }
 

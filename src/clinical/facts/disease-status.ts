@@ -1,6 +1,7 @@
 /** mCODE CancerDiseaseStatus (LOINC 97509-4) and progression on imatinib (RULES.md §2). */
 import type { Observation } from 'fhir/r4';
 import type { DiseaseStatus, Evidence } from '../types';
+import { asString, own } from '../shape';
 import { SNOMED, findCoding } from '../terminology/systems';
 import { day, isAfter, latest, observationDate, ref, withinDays } from './common';
 import { observationsWithLoinc, type ResourceIndex } from './resource-index';
@@ -28,7 +29,7 @@ function readStatus(o: Observation): DatedStatus | undefined {
   const date = observationDate(o);
   if (!coding?.code || !date) return undefined;
   const code = coding.code.trim();
-  return { status: { code, display: STATUS_DISPLAY[code] ?? coding.display ?? code, date, sourceRef: ref(o) }, observation: o };
+  return { status: { code, display: own(STATUS_DISPLAY, code) ?? asString(coding.display) ?? code, date, sourceRef: ref(o) }, observation: o };
 }
 
 export interface ProgressionFacts {

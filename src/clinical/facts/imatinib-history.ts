@@ -6,14 +6,15 @@ import type { MedicationRequest, MedicationStatement, Reference } from 'fhir/r4'
 import { dailyDose, totalDose } from '../dose';
 import { isImatinibMedication, medicationLabel, productStrength, resolveMedication, type MedicationLookup, type MedicationRecord } from '../medication';
 import type { Evidence, ImatinibHistory } from '../types';
-import { compareDates, day, isDate, ref } from './common';
+import { asArray, asString } from '../shape';
+import { compareDates, day, firstDate, isDate, ref } from './common';
 import type { ResourceIndex } from './resource-index';
 
 const CURRENT = new Set(['active', 'on-hold']);
 
 function startOf(r: MedicationRecord): string | undefined {
-  if (r.resourceType === 'MedicationRequest') return r.authoredOn;
-  return r.effectivePeriod?.start ?? r.effectiveDateTime;
+  if (r.resourceType === 'MedicationRequest') return firstDate(r.authoredOn);
+  return firstDate(r.effectivePeriod?.start, r.effectiveDateTime);
 }
 
 function dosagesOf(r: MedicationRecord) {
@@ -22,7 +23,9 @@ function dosagesOf(r: MedicationRecord) {
 
 /** References by which a statement says it restates a request (so one therapy is not counted twice). */
 function statementSources(s: MedicationStatement): string[] {
-  return [...(s.basedOn ?? []), ...(s.derivedFrom ?? []), ...(s.partOf ?? [])].map((x: Reference) => x.reference ?? '').filter((x) => x !== '');
+  return [...asArray<Reference>(s.basedOn), ...asArray<Reference>(s.derivedFrom), ...asArray<Reference>(s.partOf)]
+    .map((x) => asString(x.reference))
+    .filter((x): x is string => x !== undefined);
 }
 
 export function deriveImatinibHistory(idx: ResourceIndex, lookup: MedicationLookup, excludeOrderRefs: ReadonlySet<string>): ImatinibHistory {

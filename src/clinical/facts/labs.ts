@@ -6,6 +6,7 @@
 import type { Observation, Quantity } from 'fhir/r4';
 import type { LabValue, PatientFacts, RenalFunction } from '../types';
 import { bilirubinUlnIn, bilirubinValue, clearanceInMlPerMin, countIn10e9PerL, enzymeInUPerL, quantityIn, type LabKind } from '../units';
+import { asArray } from '../shape';
 import { LOINC, codesOf } from '../terminology/systems';
 import { latest, observationDate, ref, withinDays } from './common';
 import { observationsWithLoinc, type ResourceIndex } from './resource-index';
@@ -28,7 +29,7 @@ interface Reading {
 }
 
 function upperLimit(o: Observation): Quantity | undefined {
-  const high = o.referenceRange?.find((r) => r.high?.value !== undefined)?.high;
+  const high = asArray(o.referenceRange).find((r) => typeof r.high?.value === 'number')?.high;
   if (!high) return undefined;
   // A range without its own unit is in the unit of the value.
   if (high.unit === undefined && high.code === undefined && o.valueQuantity) {

@@ -6,6 +6,7 @@
 import type { CodeableConcept, Observation } from 'fhir/r4';
 import type { ClinicalConfig } from '../../config';
 import { pregnancyConditionCoding } from '../terminology/diagnoses';
+import { asArray, asString, own } from '../shape';
 import { LOINC, SNOMED, canonicalSystem, codingsOf, describeCoding } from '../terminology/systems';
 import { presenceOfText } from '../terminology/genomics';
 import type { Evidence } from '../types';
@@ -41,7 +42,7 @@ const INTERPRETATION: Record<string, Answer> = { POS: 'yes', NEG: 'no', DET: 'ye
 
 function answerOf(concept: CodeableConcept | undefined, table: Record<string, Answer>): Answer | undefined {
   for (const c of codingsOf(concept)) {
-    const a = table[`${canonicalSystem(c.system) ?? ''}|${(c.code ?? '').trim()}`];
+    const a = own(table, `${canonicalSystem(asString(c.system)) ?? ''}|${(asString(c.code) ?? '').trim()}`);
     if (a) return a;
   }
   return undefined;
@@ -52,9 +53,9 @@ function hcgAnswer(o: Observation): Answer | undefined {
   if (coded) return coded;
   const text = presenceOfText(o.valueString ?? o.valueCodeableConcept?.text);
   if (text) return text === 'present' ? 'yes' : 'no';
-  for (const i of o.interpretation ?? []) {
+  for (const i of asArray(o.interpretation)) {
     for (const c of codingsOf(i)) {
-      const a = INTERPRETATION[(c.code ?? '').trim().toUpperCase()];
+      const a = own(INTERPRETATION, (asString(c.code) ?? '').trim().toUpperCase());
       if (a) return a;
     }
   }
