@@ -167,3 +167,44 @@ export function machineInfo(cores: number): MachineInfo {
   }
   return { cpuModel, cores, node: process.version, platform: `${process.platform} ${process.arch}`, memTotalMb };
 }
+
+/** Busy and total clock ticks of each CPU ("cpuN" lines of /proc/stat; busy = total − idle − iowait). */
+export function parseProcStat(text: string): Map<number, { busy: number; total: number }> {
+  const out = new Map<number, { busy: number; total: number }>();
+  for (const line of text.split('\n')) {
+    const m = /^cpu(\d+)\s+(.+)$/.exec(line);
+    if (!m) continue;
+    const v = (m[2] as string).trim().split(/\s+/).map(Number);
+    // user nice system idle iowait irq softirq steal (guest time is already inside user/nice)
+    const total = v.slice(0, 8).reduce((a, b) => a + (Number.isFinite(b) ? b : 0), 0);
+    const idle = (v[3] ?? 0) + (v[4] ?? 0);
+    out.set(Number(m[1]), { busy: total - idle, total });
+  }
+  return out;
+}
+
+export function readProcStat(): Map<number, { busy: number; total: number }> {
+  try {
+    return parseProcStat(fs.readFileSync('/proc/stat', 'utf8'));
+  } catch {
+    return new Map();
+  }
+}
+
+/** "0", "0,1", "0-3" → [0], [0, 1], [0, 1, 2, 3]. */
+export function parseCpuList(list: string): number[] {
+  const out: number[] = [];
+  for (const part of list.split(',')) {
+    const [a, b] = part.split('-').map(Number);
+    if (a === undefined || !Number.isFinite(a)) continue;
+    for (let i = a; i <= (b !== undefined && Number.isFinite(b) ? b : a); i++) out.push(i);
+  }
+  return out;
+}
+
+/** Busy ms of the given CPUs between two /proc/stat readings. */
+export function cpuBusyDeltaMs(before: Map<number, { busy: number }>, after: Map<number, { busy: number }>, cpus: number[]): number {
+  let ticks = 0;
+  for (const c of cpus) ticks += (after.get(c)?.busy ?? 0) - (before.get(c)?.busy ?? 0);
+  return (ticks * 1000) / clkTck();
+}

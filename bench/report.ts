@@ -53,6 +53,11 @@ export interface Measurement {
   cpuMsPerRequest: number;
   /** Server CPU use over the run, % of one core. */
   serverCpuPct: number;
+  /**
+   * Busy time of the server's CPUs used by other processes (neighbours on a shared machine), % of those CPUs.
+   * Above a few percent the server did not have its CPU to itself: req/s and latency understate it.
+   */
+  otherLoadPct: number;
   /** Peak RSS (VmHWM, reset before the run; summed over workers), MB. */
   peakRssMb: number;
   /** RSS at the end of the run, MB. */
@@ -99,7 +104,7 @@ export const SCENARIO_TITLES: Record<string, string> = {
 
 /** The main table: per scenario a baseline row and a service row with the service/baseline ratios. */
 export function resultsTable(measurements: Measurement[]): string {
-  const header = ['Scenario', 'Server', 'req/s', 'p50 ms', 'p99 ms', 'CPU ms/req', 'CPU/req vs base', 'req/s vs base', 'Peak RSS MB', 'Errors', 'Load gen CPU %'];
+  const header = ['Scenario', 'Server', 'req/s', 'p50 ms', 'p99 ms', 'CPU ms/req', 'CPU/req vs base', 'req/s vs base', 'Peak RSS MB', 'Errors', 'Server CPU %', 'Other load %', 'Load gen CPU %'];
   const rows: string[][] = [];
   for (const m of measurements) {
     const base = measurements.find((b) => b.scenario === m.scenario && b.server === 'baseline');
@@ -115,6 +120,8 @@ export function resultsTable(measurements: Measurement[]): string {
       isBase ? '1.00×' : ratio(m.rps, base?.rps),
       fmt(m.peakRssMb, 0),
       String(m.non2xx + m.errors),
+      fmt(m.serverCpuPct, 0),
+      fmt(m.otherLoadPct, 0),
       fmt(m.loadGenCpuPct, 0),
     ]);
   }

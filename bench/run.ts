@@ -21,7 +21,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { measureCryptoCost } from './crypto-cost';
 import { runLoad, type LoadResult } from './load';
-import { clkTck, cpuDeltaMs, cpuMsByPid, machineInfo, processTree, readMemory, resetPeakRss, type MachineInfo } from './proc';
+import { clkTck, cpuBusyDeltaMs, cpuDeltaMs, cpuMsByPid, machineInfo, parseCpuList, processTree, readMemory, readProcStat, resetPeakRss, type MachineInfo } from './proc';
 import {
   growthPct,
   markdownTable,
@@ -81,17 +81,25 @@ function chooseCpus(cores: number): Cpus {
 interface Target {
   name: string;
   server: ChildServer;
+  /** CPUs the server may run on (for the "other load" reading). */
+  cpus: number[];
   /** Pids whose CPU and memory count (primary + workers). */
   pids(): number[];
 }
 
-function target(name: string, server: ChildServer): Target {
-  return { name, server, pids: () => processTree(server.pid) };
+function target(name: string, server: ChildServer, cpus: string | undefined): Target {
+  const list = cpus ? parseCpuList(cpus) : Array.from({ length: os.availableParallelism() }, (_, i) => i);
+  return { name, server, cpus: list, pids: () => processTree(server.pid) };
 }
+
+/** The CPU the runner (load generator) is pinned to, when pinned. */
+let loadCpu: number | undefined;
 
 interface Run {
   load: LoadResult;
   cpuMs: number;
+  /** Busy ms on the server's CPUs spent by anything but the server (and the runner, when it shares them). */
+  otherMs: number;
   peakKb: number;
   rssKb: number;
   tokens?: { poolSize: number; fromPool: number; mintedOnDemand: number; mintMs: number };
@@ -106,7 +114,11 @@ function poolFor(key: SigningKey, aud: string): TokenPool {
   return p;
 }
 
-/** Requests per second seen in the last warm-up of each (server, scenario), for sizing token pools. */
+/**
+ * Expected requests per second of each (server, scenario) for sizing token pools: the larger of 1.5 × the
+ * warm-up rate and 1.25 × the rate the server's CPUs could sustain at the warm-up's CPU/request (on a shared
+ * machine the warm-up rate alone under-estimates whenever the neighbours go quiet).
+ */
 const rateSeen = new Map<string, number>();
 
 async function measure(t: Target, sc: Scenario, opts: { durationSec?: number; amount?: number; key?: SigningKey; fhir?: ChildServer; expectedRps?: number }): Promise<Run> {
@@ -114,12 +126,13 @@ async function measure(t: Target, sc: Scenario, opts: { durationSec?: number; am
   let mintMs = 0;
   if (opts.key) {
     tokens = poolFor(opts.key, `${t.server.baseUrl}${SERVICE_PATH}`);
-    const expected = opts.amount ?? Math.ceil((opts.expectedRps ?? 1000) * (opts.durationSec ?? 10) * settings.poolFactor);
+    const expected = opts.amount ?? Math.ceil((opts.expectedRps ?? 1000) * (opts.durationSec ?? 10));
     mintMs = tokens.fill(Math.min(expected + settings.connections * 2, 500_000));
   }
   const pids = t.pids();
   for (const pid of pids) resetPeakRss(pid);
   const cpuBefore = cpuMsByPid(pids);
+  const statBefore = readProcStat();
   const fhirBefore = opts.fhir ? cpuMsByPid([opts.fhir.pid]) : undefined;
   const load = await runLoad({
     baseUrl: t.server.baseUrl,
@@ -132,13 +145,17 @@ async function measure(t: Target, sc: Scenario, opts: { durationSec?: number; am
     // The baseline gets the same header bytes; it does not verify them.
     staticToken: tokens ? undefined : STATIC_TOKEN,
   });
+  const statAfter = readProcStat();
   const pidsAfter = t.pids();
   const cpuMs = cpuDeltaMs(cpuBefore, cpuMsByPid(pidsAfter));
+  const runnerShares = loadCpu !== undefined && t.cpus.includes(loadCpu);
+  const otherMs = Math.max(0, cpuBusyDeltaMs(statBefore, statAfter, t.cpus) - cpuMs - (runnerShares || loadCpu === undefined ? load.loadGenCpuMs : 0));
   const mem = readMemory(pidsAfter);
   const fhirCpuMs = opts.fhir && fhirBefore ? cpuDeltaMs(fhirBefore, cpuMsByPid([opts.fhir.pid])) : undefined;
   return {
     load,
     cpuMs,
+    otherMs,
     peakKb: mem.peakKb,
     rssKb: mem.rssKb,
     tokens: tokens ? { poolSize: tokens.size, fromPool: load.tokensFromPool, mintedOnDemand: load.tokensMintedOnDemand, mintMs } : undefined,
@@ -148,7 +165,7 @@ async function measure(t: Target, sc: Scenario, opts: { durationSec?: number; am
 
 let STATIC_TOKEN = '';
 
-function toMeasurement(scenario: string, server: string, workers: number, cpus: string | undefined, runs: Run[]): Measurement {
+function toMeasurement(scenario: string, server: string, workers: number, t: Target, runs: Run[]): Measurement {
   const completed = runs.reduce((n, r) => n + r.load.completed, 0);
   const durationSec = runs.reduce((n, r) => n + r.load.durationSec, 0);
   const cpuMs = runs.reduce((n, r) => n + r.cpuMs, 0);
@@ -167,7 +184,7 @@ function toMeasurement(scenario: string, server: string, workers: number, cpus: 
     scenario,
     server,
     workers,
-    cpus: cpus ?? 'all',
+    cpus: t.cpus.join(','),
     connections: settings.connections,
     durationSec: round(durationSec, 2),
     completed,
@@ -180,6 +197,7 @@ function toMeasurement(scenario: string, server: string, workers: number, cpus: 
     serverCpuMs: round(cpuMs, 0),
     cpuMsPerRequest: round(completed ? cpuMs / completed : NaN, 4),
     serverCpuPct: round((cpuMs / (durationSec * 1000)) * 100, 1),
+    otherLoadPct: round((runs.reduce((n, r) => n + r.otherMs, 0) / (durationSec * 1000 * t.cpus.length)) * 100, 1),
     peakRssMb: round(Math.max(...runs.map((r) => r.peakKb)) / 1024, 1),
     rssMb: round((runs[runs.length - 1]?.rssKb ?? 0) / 1024, 1),
     loadGenCpuPct: round((loadCpu / (durationSec * 1000)) * 100, 1),
@@ -198,7 +216,7 @@ function toMeasurement(scenario: string, server: string, workers: number, cpus: 
 function oneLine(m: Measurement): string {
   const t = m.tokens ? ` tokens ${m.tokens.fromPool}/${m.tokens.poolSize}${m.tokens.mintedOnDemand ? ` +${m.tokens.mintedOnDemand} ON DEMAND` : ''}` : '';
   const err = m.non2xx + m.errors ? ` ERRORS ${m.non2xx + m.errors} ${JSON.stringify(m.statusCodes)}` : '';
-  return `  ${m.server.padEnd(22)} ${m.rps.toFixed(0).padStart(6)} req/s  p50 ${m.latency.p50.toFixed(2)} ms  p99 ${m.latency.p99.toFixed(2)} ms  CPU ${m.cpuMsPerRequest.toFixed(3)} ms/req (${m.serverCpuPct.toFixed(0)}%)  peak RSS ${m.peakRssMb} MB  load gen ${m.loadGenCpuPct.toFixed(0)}%${t}${err}`;
+  return `  ${m.server.padEnd(22)} ${m.rps.toFixed(0).padStart(6)} req/s  p50 ${m.latency.p50.toFixed(2)} ms  p99 ${m.latency.p99.toFixed(2)} ms  CPU ${m.cpuMsPerRequest.toFixed(3)} ms/req (${m.serverCpuPct.toFixed(0)}%, others ${m.otherLoadPct.toFixed(0)}%)  peak RSS ${m.peakRssMb} MB  load gen ${m.loadGenCpuPct.toFixed(0)}%${t}${err}`;
 }
 
 /**
@@ -206,11 +224,15 @@ function oneLine(m: Measurement): string {
  * rate sizes the token pool of the measurement that follows.
  */
 async function warmup(t: Target, sc: Scenario, key: SigningKey | undefined, fhir?: ChildServer): Promise<void> {
+  const workers = Math.max(1, t.pids().length - 1);
+  const estimate = (r: Run) => {
+    const rate = r.load.completed / r.load.durationSec;
+    const cpuBound = r.load.completed && r.cpuMs > 0 ? (1000 * Math.min(workers, t.cpus.length)) / (r.cpuMs / r.load.completed) : 0;
+    return Math.max(rate * settings.poolFactor, cpuBound * 1.25);
+  };
   const first = await measure(t, sc, { amount: Math.max(settings.warmupRequests, settings.connections * 10), key, fhir });
-  const firstRate = first.load.completed / first.load.durationSec;
-  // The first part runs cold, so its rate is a low estimate: size the second part's pool generously.
-  const second = await measure(t, sc, { durationSec: settings.warmupSec, key, fhir, expectedRps: firstRate * 2 });
-  rateSeen.set(`${t.name} ${sc.id}`, second.load.completed / second.load.durationSec);
+  const second = await measure(t, sc, { durationSec: settings.warmupSec, key, fhir, expectedRps: estimate(first) });
+  rateSeen.set(`${t.name} ${sc.id}`, estimate(second));
   const bad = first.load.non2xx + first.load.errors + second.load.non2xx + second.load.errors;
   if (bad) log(`  warm-up ${t.name}: ${bad} failed ${JSON.stringify({ ...first.load.statusCodes, ...second.load.statusCodes })}`);
 }
@@ -292,6 +314,7 @@ async function main(): Promise<void> {
     delete cpus.server;
     delete cpus.load;
   }
+  if (cpus.load !== undefined) loadCpu = Number(cpus.load);
   const machine = { ...machineInfo(cores), clkTck: clkTck() };
   log(`imatinib-cds bench: ${machine.cpuModel}, ${cores} cores, Node ${machine.node}; ${cpus.pinned ? `servers on CPU ${cpus.server}, load generator on CPU ${cpus.load}` : 'not pinned'}`);
 
@@ -321,7 +344,7 @@ async function main(): Promise<void> {
     const service = await startService({ tmpDir, name: 'service', keys: [keys.RS384, keys.ES384], workers: 1, logLevel: settings.logLevel, cpus: cpus.server });
     children.push(service);
     STATIC_TOKEN = mintJwt(keys.RS384, `${baseline.baseUrl}${SERVICE_PATH}`);
-    const targets = { baseline: target('baseline', baseline), service: target('service', service) };
+    const targets = { baseline: target('baseline', baseline, cpus.server), service: target('service', service, cpus.server) };
 
     const scenarios = buildScenarios(now, fhir?.baseUrl).filter((s) => settings.scenarios.includes(s.id));
     const scenarioInfo: Report['scenarios'] = [];
@@ -360,8 +383,8 @@ async function main(): Promise<void> {
           );
         }
       }
-      const base = toMeasurement(sc.id, 'baseline', 1, cpus.server, runs.baseline);
-      const svc = toMeasurement(sc.id, 'service', 1, cpus.server, runs.service);
+      const base = toMeasurement(sc.id, 'baseline', 1, targets.baseline, runs.baseline);
+      const svc = toMeasurement(sc.id, 'service', 1, targets.service, runs.service);
       serviceRequests += svc.completed;
       measurements.push(base, svc);
       log(oneLine(base));
@@ -381,18 +404,24 @@ async function main(): Promise<void> {
       log('\nmulti-core (scenario 1): 1 worker vs 2 workers on the same CPUs');
       const clusterMs: Measurement[] = [];
       const wideCpus = cpus.pinned ? cpus.all : undefined;
+      const oneTarget = target('service-wide', service, wideCpus);
       if (cpus.pinned) pinProcess(service.pid, cpus.all as string);
-      await warmup(targets.service, s1, keys.RS384);
-      const one = toMeasurement('s1', 'service, 1 worker', 1, wideCpus, [await measure(targets.service, s1, { durationSec: settings.durationSec, key: keys.RS384, expectedRps: rateSeen.get(`service s1`) })]);
+      await warmup(oneTarget, s1, keys.RS384);
+      const one = toMeasurement('s1', 'service, 1 worker', 1, oneTarget, [
+        await measure(oneTarget, s1, { durationSec: settings.durationSec, key: keys.RS384, expectedRps: rateSeen.get('service-wide s1') }),
+      ]);
       if (cpus.pinned) pinProcess(service.pid, cpus.server as string);
       log(oneLine(one));
       const two = await startService({ tmpDir, name: 'service-2w', keys: [keys.RS384], workers: 2, logLevel: settings.logLevel, cpus: wideCpus });
       children.push(two);
-      // Workers start after the primary answers /healthz through the first one; give the second a moment.
-      await new Promise((r) => setTimeout(r, 1500));
-      const twoTarget = target('service-2w', two);
+      // /healthz answers as soon as the first worker listens; wait for the second.
+      for (let i = 0; i < 100 && processTree(two.pid).length < 3; i++) await new Promise((r) => setTimeout(r, 100));
+      await new Promise((r) => setTimeout(r, 500));
+      const twoTarget = target('service-2w', two, wideCpus);
       await warmup(twoTarget, s1, keys.RS384);
-      const twoM = toMeasurement('s1', 'service, 2 workers', 2, wideCpus, [await measure(twoTarget, s1, { durationSec: settings.durationSec, key: keys.RS384, expectedRps: rateSeen.get('service-2w s1') })]);
+      const twoM = toMeasurement('s1', 'service, 2 workers', 2, twoTarget, [
+        await measure(twoTarget, s1, { durationSec: settings.durationSec, key: keys.RS384, expectedRps: rateSeen.get('service-2w s1') }),
+      ]);
       log(oneLine(twoM));
       log(`  workers seen: ${processTree(two.pid).length - 1}`);
       await two.stop();

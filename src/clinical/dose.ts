@@ -210,8 +210,9 @@ function frequencyOf(d: Dosage): Frequency | string {
   const timing = typeof d.timing === 'object' && d.timing !== null ? d.timing : undefined;
   if (typeof timing?.repeat === 'object' && timing.repeat !== null) {
     const r = fromRepeat(timing.repeat);
-    if (typeof r === 'object') return r;
     const byCode = fromCode(timing);
+    // An explicit repeat.frequency wins; a repeat that only implies "once per period" yields to a timing.code.
+    if (typeof r === 'object' && (timing.repeat.frequency !== undefined || !byCode)) return r;
     if (byCode) return byCode;
     if (typeof r === 'string') return r;
   } else if (timing) {

@@ -43,7 +43,7 @@ export function deriveImatinibHistory(idx: ResourceIndex, lookup: MedicationLook
     if (!isDate(date)) continue;
     if (!start?.date || compareDates(date, start.date) < 0) {
       const label = medicationLabel(resolveMedication(r, lookup));
-      start = { description: `Imatinib started ${day(date)} (${label}, ${r.resourceType} ${r.status})`, date, sourceRef: ref(r) };
+      start = { description: `Imatinib started ${day(date)} (${label}, ${r.resourceType} ${asString(r.status) ?? 'without status'})`, date, sourceRef: ref(r) };
     }
   }
 

@@ -11,14 +11,14 @@ export function normaliseIcd10(code: string): string {
 
 function icdCoding(concept: CodeableConcept | undefined, test: (normalised: string) => boolean): Coding | undefined {
   for (const c of codingsOf(concept)) {
-    if (c.code !== undefined && isSystem(c, ICD10CM) && test(normaliseIcd10(c.code))) return c;
+    if (typeof c.code === 'string' && isSystem(c, ICD10CM) && test(normaliseIcd10(c.code))) return c;
   }
   return undefined;
 }
 
 function snomedCoding(concept: CodeableConcept | undefined, codes: ReadonlySet<string>): Coding | undefined {
   for (const c of codingsOf(concept)) {
-    if (c.code !== undefined && isSystem(c, SNOMED) && codes.has(c.code.trim())) return c;
+    if (typeof c.code === 'string' && isSystem(c, SNOMED) && codes.has(c.code.trim())) return c;
   }
   return undefined;
 }
@@ -57,7 +57,7 @@ export function secondaryMalignancyCoding(concept: CodeableConcept | undefined):
   const listed = snomedCoding(concept, SECONDARY_MALIGNANCY_SNOMED);
   if (listed) return listed;
   for (const c of codingsOf(concept)) {
-    if (c.code !== undefined && c.display !== undefined && isSystem(c, SNOMED) && SECONDARY_SNOMED_DISPLAY.test(c.display)) return c;
+    if (typeof c.code === 'string' && typeof c.display === 'string' && isSystem(c, SNOMED) && SECONDARY_SNOMED_DISPLAY.test(c.display)) return c;
   }
   return undefined;
 }

@@ -96,7 +96,8 @@ const SYSTEM_LABEL: Record<string, string> = {
 
 /** "ICD-10-CM C78.7 (Secondary malignant neoplasm of liver)" for card text. */
 export function describeCoding(coding: Coding): string {
-  const system = canonicalSystem(coding.system);
+  const system = canonicalSystem(asString(coding.system));
   const label = (system && SYSTEM_LABEL[system]) ?? system ?? 'code';
-  return `${label} ${coding.code ?? ''}${coding.display ? ` (${coding.display})` : ''}`;
+  const display = asString(coding.display);
+  return `${label} ${asString(coding.code) ?? ''}${display ? ` (${display})` : ''}`;
 }

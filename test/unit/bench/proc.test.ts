@@ -1,4 +1,4 @@
-import { cpuDeltaMs, parseChildren, parseCpuModel, parseStat, parseStatusKb } from '../../../bench/proc';
+import { cpuDeltaMs, parseChildren, parseCpuList, parseCpuModel, parseProcStat, parseStat, parseStatusKb } from '../../../bench/proc';
 
 describe('bench /proc parsing', () => {
   it('reads utime and stime from /proc/<pid>/stat, counting fields after the last ")"', () => {
@@ -30,5 +30,20 @@ describe('bench /proc parsing', () => {
   it('takes the CPU model from the first "model name" line', () => {
     expect(parseCpuModel('processor\t: 0\nmodel name\t: AMD EPYC 7B13\nprocessor\t: 1\nmodel name\t: AMD EPYC 7B13\n')).toBe('AMD EPYC 7B13');
     expect(parseCpuModel('')).toBe('unknown');
+  });
+});
+
+describe('bench /proc/stat', () => {
+  it('reads busy and total ticks per CPU, idle and iowait not busy', () => {
+    const stat = 'cpu  30 0 10 100 5 0 0 0 0 0\ncpu0 10 0 5 50 5 0 0 0 0 0\ncpu1 20 0 5 50 0 0 1 2 0 0\nintr 1 2 3\n';
+    const m = parseProcStat(stat);
+    expect(m.get(0)).toEqual({ busy: 15, total: 70 });
+    expect(m.get(1)).toEqual({ busy: 28, total: 78 });
+    expect(m.size).toBe(2);
+  });
+
+  it('expands CPU lists', () => {
+    expect(parseCpuList('0')).toEqual([0]);
+    expect(parseCpuList('0,2-4')).toEqual([0, 2, 3, 4]);
   });
 });

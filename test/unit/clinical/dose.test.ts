@@ -129,6 +129,18 @@ describe('dailyDose: frequency', () => {
     expect(dailyDose([dosage({ mg: 400, noTiming: true })]).kind).toBe('unparseable');
   });
 
+  it('lets timing.code decide when timing.repeat gives a period but no frequency', () => {
+    const d: Dosage = { timing: { repeat: { period: 1, periodUnit: 'd' }, code: { coding: [{ code: 'BID' }] } }, doseAndRate: [{ doseQuantity: { value: 400, unit: 'mg' } }] };
+    expect(mg(dailyDose([d]))).toBe(800);
+    const explicit: Dosage = { timing: { repeat: { frequency: 1, period: 1, periodUnit: 'd' }, code: { coding: [{ code: 'BID' }] } }, doseAndRate: [{ doseQuantity: { value: 400, unit: 'mg' } }] };
+    expect(mg(dailyDose([explicit]))).toBe(400);
+  });
+
+  it('uses timing.code when timing.repeat only carries bounds', () => {
+    const d: Dosage = { timing: { repeat: { boundsPeriod: { start: '2026-06-01' } }, code: { coding: [{ code: 'BID' }] } }, doseAndRate: [{ doseQuantity: { value: 400, unit: 'mg' } }] };
+    expect(mg(dailyDose([d]))).toBe(800);
+  });
+
   it('refuses month and year periods rather than guessing their length', () => {
     expect(dailyDose([dosage({ mg: 400, frequency: 30, period: 1, periodUnit: 'mo' })]).kind).toBe('unparseable');
   });
