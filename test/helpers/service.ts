@@ -3,6 +3,7 @@
  * in-memory (or given) SQLite store and a silent logger, optionally listening on 127.0.0.1.
  */
 import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
 import type { Server } from 'node:http';
 import type { AppConfig } from '../../src/config';
 import { testConfig } from './config';
@@ -16,7 +17,6 @@ export interface LogCapture {
 
 export function capturingLogger(level = 'info'): { logger: Logger; capture: LogCapture } {
   const chunks: string[] = [];
-  const { Writable } = require('node:stream') as typeof import('node:stream');
   const stream = new Writable({
     write(chunk, _enc, cb) {
       chunks.push(String(chunk));
