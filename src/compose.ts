@@ -11,6 +11,7 @@ import { openCardStore, type CardStore } from './store/card-store';
 import { openReplayStore, type SharedReplayCache } from './store/replay-store';
 import { createPipeline } from './pipeline';
 import { createClinicalEngine } from './clinical/engine';
+import { warmUpRequest } from './clinical/warmup';
 import { createPatientDataSource } from './fhir/prefetch';
 import type { PatientDataSource } from './fhir/types';
 import { compileTemplates } from './fhir/templates';
@@ -46,6 +47,7 @@ export function buildService(config: AppConfig, logger: Logger, options: Service
   let replay: SharedReplayCache | undefined;
   if (options.sharedReplayCache && config.store.path !== ':memory:') replay = openReplayStore(config.store.path);
   const engine = createClinicalEngine(config.clinical);
+  engine.evaluate(warmUpRequest(new Date()), { serviceTitle: 'warm-up', verificationSummary: true });
   const dataSource = options.dataSource ?? createPatientDataSource(config.fhir, { logger, fetchImpl: options.fetchImpl });
   const pipeline = createPipeline({ engine, dataSource, store, now: options.now });
   const auth = createAuthMiddleware(config, { logger, now: options.nowMs, replayCache: replay, fetchImpl: options.fetchImpl });
