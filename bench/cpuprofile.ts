@@ -103,10 +103,37 @@ function rows(map: Map<string, number>, busy: number, limit: number): Row[] {
     .map(([name, us]) => ({ name, selfMs: Math.round(us / 100) / 10, pct: busy > 0 ? Math.round((us / busy) * 1000) / 10 : 0 }));
 }
 
-/** Self time per node: sample i lasts until sample i+1 (timeDeltas[i + 1]), as Chrome DevTools counts it. */
+/** Frames that do work on behalf of their caller: native builtins and node:fs (e.g. a log line to a file). */
+function inheritsCallerArea(frame: CallFrame): boolean {
+  return (frame.url === '' && !frame.functionName.startsWith('(')) || frame.url === 'node:fs';
+}
+
+/**
+ * Self time per node: sample i lasts until sample i+1 (timeDeltas[i + 1]), as Chrome DevTools counts it.
+ * Native builtins and node:fs count in their caller's area (writev under node:net is HTTP, writeBuffer under
+ * the logger's stdout stream is logging).
+ */
 export function summariseProfile(profile: CpuProfile, limit = 25): ProfileSummary {
   const byId = new Map<number, ProfileNode>();
-  for (const n of profile.nodes) byId.set(n.id, n);
+  const parentOf = new Map<number, number>();
+  for (const n of profile.nodes) {
+    byId.set(n.id, n);
+    for (const c of n.children ?? []) parentOf.set(c, n.id);
+  }
+  const areaMemo = new Map<number, string>();
+  const areaOfNode = (id: number): string => {
+    const memo = areaMemo.get(id);
+    if (memo !== undefined) return memo;
+    const node = byId.get(id) as ProfileNode;
+    const parent = parentOf.get(id);
+    const parentNode = parent === undefined ? undefined : byId.get(parent);
+    const a =
+      inheritsCallerArea(node.callFrame) && parent !== undefined && parentNode && parentNode.callFrame.functionName !== '(root)'
+        ? areaOfNode(parent)
+        : areaOf(moduleOf(node.callFrame), node.callFrame.functionName);
+    areaMemo.set(id, a);
+    return a;
+  };
   const selfUs = new Map<number, number>();
   for (let i = 0; i < profile.samples.length; i++) {
     const id = profile.samples[i] as number;
@@ -122,7 +149,7 @@ export function summariseProfile(profile: CpuProfile, limit = 25): ProfileSummar
     const node = byId.get(id);
     if (!node) continue;
     const m = moduleOf(node.callFrame);
-    const a = areaOf(m, node.callFrame.functionName);
+    const a = areaOfNode(id);
     total += us;
     if (a === 'idle') {
       idle += us;

@@ -5,6 +5,8 @@
  *
  *   npm run build && node dist/bench/profile.js
  *   PROFILE_SCENARIO=3 PROFILE_DURATION=20 node dist/bench/profile.js
+ *   PROFILE_TARGET=baseline node dist/bench/profile.js        (the baseline Express app, for comparison)
+ *   PROFILE_WORKERS=2 node dist/bench/profile.js              (cluster: primary and each worker write a profile)
  *   node dist/bench/profile.js path/to/CPU.x.cpuprofile     (summarise an existing profile)
  *
  * The .cpuprofile and a summary (.md) go to bench/results/profile-<timestamp>/; open the profile in Chrome
@@ -18,7 +20,7 @@ import { summariseProfile, type CpuProfile, type ProfileSummary } from './cpupro
 import { runLoad } from './load';
 import { markdownTable } from './report';
 import { pinProcess, taskset } from './servers';
-import { buildScenarios, describeResponse, postOnce, RESULTS_DIR, SERVICE_PATH, startFhir, startService } from './setup';
+import { buildScenarios, describeResponse, postOnce, RESULTS_DIR, SERVICE_PATH, startBaseline, startFhir, startService } from './setup';
 import { generateSigningKey, mintJwt, TokenPool } from './tokens';
 
 function summaryMarkdown(title: string, s: ProfileSummary, requests?: number): string {
@@ -59,15 +61,16 @@ async function profileLive(): Promise<void> {
   const now = new Date();
   const fhir = scenarioId === 's4' ? await startFhir(tmpDir, pinned ? '1' : undefined, now) : undefined;
   let requests = 0;
-  const service = await startService({
-    tmpDir,
-    name: 'service',
-    keys: [rs, es],
-    workers: 1,
-    logLevel: process.env.BENCH_LOG_LEVEL ?? 'info',
-    cpus: pinned ? '0' : undefined,
-    nodeArgs: ['--cpu-prof', '--cpu-prof-dir', outDir],
-  });
+  const baseline = process.env.PROFILE_TARGET === 'baseline';
+  const workers = Number(process.env.PROFILE_WORKERS ?? 1);
+  // One worker: pinned to CPU 0 (the runner is on CPU 1); several: not pinned.
+  const serverCpus = pinned && workers === 1 ? '0' : undefined;
+  const nodeArgs = ['--cpu-prof', '--cpu-prof-dir', outDir];
+  const service = baseline
+    ? await startBaseline(tmpDir, serverCpus, nodeArgs)
+    : await startService({ tmpDir, name: 'service', keys: [rs, es], workers, logLevel: process.env.BENCH_LOG_LEVEL ?? 'info', cpus: serverCpus, nodeArgs });
+  if (workers > 1) await new Promise((r) => setTimeout(r, 1500));
+  const who = baseline ? 'baseline' : 'service';
   try {
     const sc = buildScenarios(now, fhir?.baseUrl).find((s) => s.id === scenarioId);
     if (!sc) throw new Error(`unknown scenario ${scenarioId}`);
@@ -75,13 +78,15 @@ async function profileLive(): Promise<void> {
     const aud = `${service.baseUrl}${SERVICE_PATH}`;
     const check = await postOnce(service.baseUrl, SERVICE_PATH, sc.body.join('4b0e7f0c-0f8e-4a3c-9d55-6a1c1f6f0b01'), mintJwt(key, aud));
     console.log(`scenario ${sc.id}: ${describeResponse(check)}`);
-    const pool = new TokenPool(key, aud);
-    pool.fill(500);
-    const warm = await runLoad({ baseUrl: service.baseUrl, path: SERVICE_PATH, connections: 10, amount: 500, body: sc.body, tokens: pool });
+    // The baseline does not verify tokens: it gets one fixed token of the same size.
+    const pool = baseline ? undefined : new TokenPool(key, aud);
+    const staticToken = baseline ? mintJwt(key, aud) : undefined;
+    pool?.fill(500);
+    const warm = await runLoad({ baseUrl: service.baseUrl, path: SERVICE_PATH, connections: 10, amount: 500, body: sc.body, tokens: pool, staticToken });
     const rate = warm.completed / warm.durationSec;
-    pool.fill(Math.ceil(rate * 2 * durationSec * 1.5) + 100);
-    console.log(`profiling ${durationSec} s of scenario ${sc.id} …`);
-    const run = await runLoad({ baseUrl: service.baseUrl, path: SERVICE_PATH, connections: 10, durationSec, body: sc.body, tokens: pool });
+    pool?.fill(Math.ceil(rate * 2 * durationSec * 1.5) + 100);
+    console.log(`profiling ${durationSec} s of scenario ${sc.id} (${who}) …`);
+    const run = await runLoad({ baseUrl: service.baseUrl, path: SERVICE_PATH, connections: 10, durationSec, body: sc.body, tokens: pool, staticToken });
     console.log(`  ${(run.completed / run.durationSec).toFixed(0)} req/s, ${run.non2xx + run.errors} errors, ${run.tokensMintedOnDemand} tokens minted on demand`);
     requests = 1 + warm.completed + run.completed;
   } finally {
@@ -89,9 +94,10 @@ async function profileLive(): Promise<void> {
     await fhir?.stop();
     fs.rmSync(tmpDir, { recursive: true, force: true });
   }
-  const file = fs.readdirSync(outDir).find((f) => f.endsWith('.cpuprofile'));
-  if (!file) throw new Error(`no .cpuprofile written to ${outDir} (did the service exit cleanly on SIGTERM?)`);
-  report(path.join(outDir, file), `CPU profile: service under scenario ${scenarioId} (${durationSec} s, 10 connections)`, requests);
+  const files = fs.readdirSync(outDir).filter((f) => f.endsWith('.cpuprofile'));
+  if (files.length === 0) throw new Error(`no .cpuprofile written to ${outDir} (did the service exit cleanly on SIGTERM?)`);
+  // With a cluster, the primary's profile is nearly idle; report each (requests are split between workers).
+  for (const file of files) report(path.join(outDir, file), `CPU profile: ${who} under scenario ${scenarioId} (${durationSec} s, 10 connections)${files.length > 1 ? ` — ${file}` : ''}`, files.length > 1 ? undefined : requests);
 }
 
 function report(file: string, title: string, requests?: number): void {

@@ -150,8 +150,32 @@ export interface SoakResult {
   growthPct: number;
   peakRssMb: number;
   errors: number;
+  loadGenCpuPct: number;
+  /** Requests the service had answered before and after the soak (the jti replay cache fills with them). */
+  servedBefore: number;
+  servedAfter: number;
+  replayCacheSize: number;
   /** RSS samples [seconds since start, MB]. */
   samples: [number, number][];
+  minMb: number;
+  maxMb: number;
+  /** Least-squares slope of the samples, MB per minute (GC makes single readings noisy). */
+  slopeMbPerMin: number;
+}
+
+/** Least-squares slope of y over x (units of y per unit of x); 0 with fewer than two distinct x. */
+export function slope(points: [number, number][]): number {
+  const n = points.length;
+  if (n < 2) return 0;
+  const mx = points.reduce((a, [x]) => a + x, 0) / n;
+  const my = points.reduce((a, [, y]) => a + y, 0) / n;
+  let num = 0;
+  let den = 0;
+  for (const [x, y] of points) {
+    num += (x - mx) * (y - my);
+    den += (x - mx) ** 2;
+  }
+  return den === 0 ? 0 : num / den;
 }
 
 export function growthPct(start: number, end: number): number {
@@ -197,7 +221,9 @@ export function targetChecks(ms: Measurement[], crypto: CryptoCost | undefined, 
   checks.push({ target: 'zero errors (non-2xx + socket errors), service runs', measured: String(errors), met: errors === 0 });
   checks.push({
     target: 'RSS growth < 10% over the soak',
-    measured: soak ? `${fmt(soak.rssStartMb, 1)} → ${fmt(soak.rssEndMb, 1)} MB (${soak.growthPct >= 0 ? '+' : ''}${fmt(soak.growthPct, 1)}%) over ${fmt(soak.durationSec, 0)} s` : 'soak skipped',
+    measured: soak
+      ? `${fmt(soak.rssStartMb, 1)} → ${fmt(soak.rssEndMb, 1)} MB (${soak.growthPct >= 0 ? '+' : ''}${fmt(soak.growthPct, 1)}%) over ${fmt(soak.durationSec, 0)} s; trend ${soak.slopeMbPerMin >= 0 ? '+' : ''}${fmt(soak.slopeMbPerMin, 1)} MB/min`
+      : 'soak skipped',
     met: soak ? soak.growthPct < 10 : undefined,
   });
   return checks;

@@ -25,6 +25,7 @@ import { clkTck, cpuBusyDeltaMs, cpuDeltaMs, cpuMsByPid, machineInfo, parseCpuLi
 import {
   growthPct,
   markdownTable,
+  slope,
   resultsTable,
   round,
   SCENARIO_TITLES,
@@ -36,8 +37,14 @@ import {
   type SoakResult,
 } from './report';
 import { pinProcess, tail, taskset, type ChildServer } from './servers';
-import { buildScenarios, describeResponse, postOnce, RESULTS_DIR, SERVICE_PATH, startBaseline, startFhir, startService, type Scenario } from './setup';
+import { buildScenarios, defaultConfig, describeResponse, postOnce, RESULTS_DIR, SERVICE_PATH, startBaseline, startFhir, startService, type Scenario } from './setup';
 import { generateSigningKey, mintJwt, TokenPool, type BenchAlg, type SigningKey } from './tokens';
+
+/** auth.replayCacheSize the service runs with (config/default.json, BENCH_SERVICE_CONFIG override). */
+function replayCacheSize(): number {
+  const override = process.env.BENCH_SERVICE_CONFIG ? (JSON.parse(process.env.BENCH_SERVICE_CONFIG) as { auth?: { replayCacheSize?: number } }) : {};
+  return override.auth?.replayCacheSize ?? defaultConfig().auth.replayCacheSize;
+}
 
 function envNumber(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -72,10 +79,15 @@ interface Cpus {
   pinned: boolean;
 }
 
+/**
+ * Servers on CPU 0, the load generator on the last CPU. The multi-core run gets every CPU but the load
+ * generator's when there are at least 3, else all of them (shared with the load generator).
+ */
 function chooseCpus(cores: number): Cpus {
   if (!settings.pin || !taskset() || cores < 2) return { pinned: false };
-  const all = Array.from({ length: cores }, (_, i) => i).join(',');
-  return { server: '0', load: '1', all, pinned: true };
+  const load = cores - 1;
+  const all = Array.from({ length: cores >= 3 ? cores - 1 : cores }, (_, i) => i).join(',');
+  return { server: '0', load: String(load), all, pinned: true };
 }
 
 interface Target {
@@ -85,11 +97,13 @@ interface Target {
   cpus: number[];
   /** Pids whose CPU and memory count (primary + workers). */
   pids(): number[];
+  /** Responses received from this server so far (warm-ups included). */
+  served: number;
 }
 
 function target(name: string, server: ChildServer, cpus: string | undefined): Target {
   const list = cpus ? parseCpuList(cpus) : Array.from({ length: os.availableParallelism() }, (_, i) => i);
-  return { name, server, cpus: list, pids: () => processTree(server.pid) };
+  return { name, server, cpus: list, pids: () => processTree(server.pid), served: 0 };
 }
 
 /** The CPU the runner (load generator) is pinned to, when pinned. */
@@ -115,19 +129,30 @@ function poolFor(key: SigningKey, aud: string): TokenPool {
 }
 
 /**
- * Expected requests per second of each (server, scenario) for sizing token pools: the larger of 1.5 × the
- * warm-up rate and 1.25 × the rate the server's CPUs could sustain at the warm-up's CPU/request (on a shared
- * machine the warm-up rate alone under-estimates whenever the neighbours go quiet).
+ * Expected requests per second of each (server, scenario) for sizing token pools: 1.5 × the larger of the
+ * warm-up rate and the rate the server's CPUs could sustain at the warm-up's CPU/request (on a shared machine
+ * the warm-up rate alone under-estimates whenever the neighbours go quiet); raised by each measured round.
  */
 const rateSeen = new Map<string, number>();
 
-async function measure(t: Target, sc: Scenario, opts: { durationSec?: number; amount?: number; key?: SigningKey; fhir?: ChildServer; expectedRps?: number }): Promise<Run> {
+interface MeasureOptions {
+  durationSec?: number;
+  amount?: number;
+  /** Signing key: fresh tokens per request (service); none = one fixed token (baseline). */
+  key?: SigningKey;
+  fhir?: ChildServer;
+  expectedRps?: number;
+  /** Mint every token as it is sent instead of pre-minting a pool (the soak). */
+  mintOnTheFly?: boolean;
+}
+
+async function measure(t: Target, sc: Scenario, opts: MeasureOptions): Promise<Run> {
   let tokens: TokenPool | undefined;
   let mintMs = 0;
   if (opts.key) {
     tokens = poolFor(opts.key, `${t.server.baseUrl}${SERVICE_PATH}`);
     const expected = opts.amount ?? Math.ceil((opts.expectedRps ?? 1000) * (opts.durationSec ?? 10));
-    mintMs = tokens.fill(Math.min(expected + settings.connections * 2, 500_000));
+    mintMs = tokens.fill(opts.mintOnTheFly ? 0 : Math.min(expected + settings.connections * 2, 500_000));
   }
   const pids = t.pids();
   for (const pid of pids) resetPeakRss(pid);
@@ -146,6 +171,7 @@ async function measure(t: Target, sc: Scenario, opts: { durationSec?: number; am
     staticToken: tokens ? undefined : STATIC_TOKEN,
   });
   const statAfter = readProcStat();
+  t.served += load.completed;
   const pidsAfter = t.pids();
   const cpuMs = cpuDeltaMs(cpuBefore, cpuMsByPid(pidsAfter));
   const runnerShares = loadCpu !== undefined && t.cpus.includes(loadCpu);
@@ -228,7 +254,7 @@ async function warmup(t: Target, sc: Scenario, key: SigningKey | undefined, fhir
   const estimate = (r: Run) => {
     const rate = r.load.completed / r.load.durationSec;
     const cpuBound = r.load.completed && r.cpuMs > 0 ? (1000 * Math.min(workers, t.cpus.length)) / (r.cpuMs / r.load.completed) : 0;
-    return Math.max(rate * settings.poolFactor, cpuBound * 1.25);
+    return Math.max(rate * settings.poolFactor, cpuBound * settings.poolFactor);
   };
   const first = await measure(t, sc, { amount: Math.max(settings.warmupRequests, settings.connections * 10), key, fhir });
   const second = await measure(t, sc, { durationSec: settings.warmupSec, key, fhir, expectedRps: estimate(first) });
@@ -272,7 +298,12 @@ function toMarkdown(r: Report): string {
   out.push(markdownTable(['Scenario', 'Body bytes', 'Service answer (checked before loading)', 'What'], r.scenarios.map((s) => [s.title, String(s.bodyBytes), s.serviceAnswer, s.description])), '');
   out.push('## Results (1 worker)', '');
   out.push(resultsTable(r.measurements), '');
-  out.push('CPU ms/req = server utime+stime (/proc/<pid>/stat) over the measurement ÷ responses. Peak RSS = VmHWM, reset before each measurement. Errors = non-2xx + socket errors. "Load gen CPU %" near 100 means the load generator, not the server, limited req/s.', '');
+  out.push(
+    'CPU ms/req = server utime+stime (/proc/<pid>/stat, summed over cluster workers) over the measurement ÷ responses. Peak RSS = VmHWM, reset before each measurement. Errors = non-2xx + socket errors. ' +
+      'Server CPU % = server CPU time ÷ wall time (100 = one core saturated). Other load % = busy time of the server\'s CPUs not spent by the server or this runner (neighbouring processes; /proc/stat): above a few percent, req/s and latency understate the service. ' +
+      '"Load gen CPU %" near 100 means the load generator, not the server, limited req/s.',
+    '',
+  );
   if (r.cluster) {
     out.push('## Multi-core (scenario 1)', '');
     out.push(resultsTable(r.cluster.measurements).replace(/\| 1 imatinib, full prefetch, RS384 /g, '| 1 imatinib, full prefetch, RS384 '), '');
@@ -293,7 +324,9 @@ function toMarkdown(r: Report): string {
   if (r.soak) {
     out.push('## Soak (scenario 1, service, 1 worker)', '');
     out.push(
-      `${r.soak.durationSec.toFixed(0)} s at ${r.soak.rps.toFixed(0)} req/s: RSS ${r.soak.rssStartMb.toFixed(1)} MB after warm-up → ${r.soak.rssEndMb.toFixed(1)} MB at the end (${r.soak.growthPct >= 0 ? '+' : ''}${r.soak.growthPct.toFixed(1)}%), peak ${r.soak.peakRssMb.toFixed(1)} MB, ${r.soak.errors} errors.`,
+      `${r.soak.durationSec.toFixed(0)} s at ${r.soak.rps.toFixed(0)} req/s: RSS ${r.soak.rssStartMb.toFixed(1)} MB after warm-up → ${r.soak.rssEndMb.toFixed(1)} MB at the end (${r.soak.growthPct >= 0 ? '+' : ''}${r.soak.growthPct.toFixed(1)}%); range ${r.soak.minMb.toFixed(1)}–${r.soak.maxMb.toFixed(1)} MB, least-squares trend ${r.soak.slopeMbPerMin >= 0 ? '+' : ''}${r.soak.slopeMbPerMin.toFixed(1)} MB/min; ${r.soak.errors} errors. Tokens minted as sent (load generator CPU ${r.soak.loadGenCpuPct.toFixed(0)}%).`,
+      `The service had answered ${r.soak.servedBefore} requests before the soak and ${r.soak.servedAfter} after it; its jti replay cache keeps every token until exp + clock skew (10 min here) up to auth.replayCacheSize = ${r.soak.replayCacheSize} entries (≈240 bytes of heap each), so RSS grows by design until about ${r.soak.replayCacheSize} requests have been served` +
+        (r.soak.servedAfter < r.soak.replayCacheSize ? ' — not yet reached in this soak: growth here includes the cache filling (re-run with BENCH_SERVICE_CONFIG=\'{"auth":{"replayCacheSize":1000}}\' to see RSS without it).' : ' — reached: growth after that point is not the cache.'),
       `Samples (s: MB): ${r.soak.samples.map(([s, mb]) => `${s}: ${mb}`).join(', ')}`,
       '',
     );
@@ -358,6 +391,17 @@ async function main(): Promise<void> {
       if (svc.status !== 200) notes.push(`Scenario ${sc.id}: the service answered HTTP ${svc.status} before the run; its numbers measure the error path.`);
     }
 
+    // Pre-warm every code path of both servers, so the first scenario does not carry the JIT and heap-growth
+    // cost of a cold process that later scenarios escape.
+    log('\npre-warm: every scenario, both servers');
+    for (let pass = 0; pass < 2; pass++) {
+      for (const sc of scenarios) {
+        const amount = Math.max(settings.warmupRequests, settings.connections * 10);
+        await measure(targets.baseline, sc, { amount });
+        await measure(targets.service, sc, { amount, key: keys[sc.alg], fhir: sc.id === 's4' ? fhir : undefined });
+      }
+    }
+
     const measurements: Measurement[] = [];
     const logBefore = await fileSize(service.logFile);
     let serviceRequests = 0;
@@ -373,14 +417,15 @@ async function main(): Promise<void> {
         for (const which of order) {
           const t = targets[which];
           const isService = which === 'service';
-          runs[which].push(
-            await measure(t, sc, {
-              durationSec: per,
-              key: isService ? keys[sc.alg] : undefined,
-              fhir: isService ? s4Fhir : undefined,
-              expectedRps: rateSeen.get(`${t.name} ${sc.id}`),
-            }),
-          );
+          const rateKey = `${t.name} ${sc.id}`;
+          const run = await measure(t, sc, {
+            durationSec: per,
+            key: isService ? keys[sc.alg] : undefined,
+            fhir: isService ? s4Fhir : undefined,
+            expectedRps: rateSeen.get(rateKey),
+          });
+          runs[which].push(run);
+          rateSeen.set(rateKey, Math.max(rateSeen.get(rateKey) ?? 0, (run.load.completed / run.load.durationSec) * settings.poolFactor));
         }
       }
       const base = toMeasurement(sc.id, 'baseline', 1, targets.baseline, runs.baseline);
@@ -433,7 +478,9 @@ async function main(): Promise<void> {
         measurements: clusterMs,
         gain: one.rps > 0 ? twoM.rps / one.rps : undefined,
         note: cpus.pinned
-          ? `Both service runs may use CPUs ${cpus.all}, which the load generator (CPU ${cpus.load}) shares; on a 2-core machine the 2-worker gain is therefore a lower bound, and CPU ms/req includes the cluster primary. The baseline row (CPU ${cpus.server} only) is for reference.`
+          ? `Both service runs may use CPUs ${cpus.all}` +
+            (cpus.all?.split(',').includes(cpus.load as string) ? `, which the load generator (CPU ${cpus.load}) shares: with only 2 CPUs the 2-worker gain is a lower bound.` : ` (the load generator has CPU ${cpus.load} to itself).`) +
+            ` CPU ms/req includes the cluster primary; with more than one worker the jti replay cache moves to SQLite (one INSERT per request, shared with the card store's file). The baseline row (CPU ${cpus.server} only) is for reference.`
           : 'No pinning: servers and load generator share all CPUs.',
       };
     }
@@ -444,29 +491,41 @@ async function main(): Promise<void> {
       log(`\nsoak: scenario 1 for ${settings.soakSec} s`);
       await warmup(targets.service, s1, keys.RS384);
       const rssStart = readMemory(targets.service.pids()).rssKb;
+      const servedBefore = targets.service.served;
       const samples: [number, number][] = [[0, round(rssStart / 1024, 1)]];
       const t0 = Date.now();
-      const sampler = setInterval(() => samples.push([Math.round((Date.now() - t0) / 1000), round(readMemory(targets.service.pids()).rssKb / 1024, 1)]), Math.max(1000, (settings.soakSec * 1000) / 12));
-      const run = await measure(targets.service, s1, { durationSec: settings.soakSec, key: keys.RS384, expectedRps: rateSeen.get('service s1') });
+      const sampler = setInterval(() => samples.push([Math.round((Date.now() - t0) / 1000), round(readMemory(targets.service.pids()).rssKb / 1024, 1)]), Math.max(1000, (settings.soakSec * 1000) / 24));
+      // Tokens are minted as they are sent: a pool for minutes would take a minute to mint, and the soak is about
+      // memory; the load generator's CPU % shows whether minting held the rate back.
+      const run = await measure(targets.service, s1, { durationSec: settings.soakSec, key: keys.RS384, mintOnTheFly: true });
       clearInterval(sampler);
       const rssEnd = readMemory(targets.service.pids()).rssKb;
       samples.push([Math.round((Date.now() - t0) / 1000), round(rssEnd / 1024, 1)]);
+      const mbs = samples.map(([, mb]) => mb);
       soak = {
         durationSec: run.load.durationSec,
+        minMb: Math.min(...mbs),
+        maxMb: Math.max(...mbs),
+        slopeMbPerMin: round(slope(samples) * 60, 2),
         rps: round(run.load.completed / run.load.durationSec, 1),
         rssStartMb: round(rssStart / 1024, 1),
         rssEndMb: round(rssEnd / 1024, 1),
         growthPct: round(growthPct(rssStart, rssEnd), 2),
         peakRssMb: round(run.peakKb / 1024, 1),
         errors: run.load.non2xx + run.load.errors,
+        loadGenCpuPct: round((run.load.loadGenCpuMs / (run.load.durationSec * 1000)) * 100, 1),
+        servedBefore,
+        servedAfter: targets.service.served,
+        replayCacheSize: replayCacheSize(),
         samples,
       };
       log(`  RSS ${soak.rssStartMb} → ${soak.rssEndMb} MB (${soak.growthPct}%), ${soak.rps} req/s, ${soak.errors} errors`);
-      if (run.tokens?.mintedOnDemand) notes.push(`Soak: the token pool ran dry; ${run.tokens.mintedOnDemand} tokens minted during the run.`);
     }
 
     if (serviceLogBytesPerRequest !== undefined) notes.push(`Service log level "${settings.logLevel}": ${serviceLogBytesPerRequest} bytes of log per request (written to a file, as stdout redirected by a process manager would be).`);
-    notes.push(`Token pools: sized to the warm-up rate × duration × ${settings.poolFactor}, minted before each measurement (not timed); the baseline receives one fixed token of the same size (it does not verify it).`);
+    notes.push(
+      `Token pools: ${settings.poolFactor} × duration × the larger of the warm-up rate and the rate the server's CPU could sustain at the warm-up's CPU/request, minted before each measurement (not timed); exhaustion is counted and listed above. The baseline receives one fixed token of the same size (it does not verify it).`,
+    );
     const s4 = measurements.find((m) => m.scenario === 's4' && m.server === 'service');
     if (s4?.fhirServerCpuMsPerRequest !== undefined) notes.push(`Scenario 4: the local FHIR server (its own process on the load generator's CPU, answering repeated URLs from a response cache) used ${s4.fhirServerCpuMsPerRequest.toFixed(3)} ms CPU per service request; the baseline does not fetch, so the ratio only shows what fetching adds.`);
 

@@ -20,6 +20,7 @@ export const SERVICE_PATH = `/cds-services/${SERVICE_ID}`;
 
 interface DefaultConfig {
   server: { bodyLimitBytes: number };
+  auth: { replayCacheSize: number };
 }
 
 export function defaultConfig(): DefaultConfig {
@@ -46,15 +47,28 @@ export interface ServiceStartOptions {
   nodeArgs?: string[];
 }
 
-/** The service (dist/src/main.js) with a temp CDS_CONFIG trusting the bench keys, on a free port. */
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+
+function merge(base: Json, over: Json): Json {
+  if (typeof base !== 'object' || base === null || Array.isArray(base) || typeof over !== 'object' || over === null || Array.isArray(over)) return over;
+  const out: { [k: string]: Json } = { ...base };
+  for (const [k, v] of Object.entries(over)) out[k] = k in base ? merge(base[k] as Json, v) : v;
+  return out;
+}
+
+/**
+ * The service (dist/src/main.js) with a temp CDS_CONFIG trusting the bench keys, on a free port.
+ * BENCH_SERVICE_CONFIG (JSON) is merged over it for experiments, e.g. '{"auth":{"replayCacheSize":1000}}'.
+ */
 export async function startService(o: ServiceStartOptions): Promise<ChildServer> {
   const port = await freePort();
-  const config = {
+  let config: Json = {
     publicBaseUrl: `http://127.0.0.1:${port}`,
     log: { level: o.logLevel },
     store: { path: path.join(o.tmpDir, `${o.name}.sqlite`) },
-    auth: { required: true, trustedClients: [{ iss: BENCH_ISS, jwks: { keys: o.keys.map((k) => k.publicJwk) } }] },
+    auth: { required: true, trustedClients: [{ iss: BENCH_ISS, jwks: { keys: o.keys.map((k) => k.publicJwk as { [k: string]: Json }) } }] },
   };
+  if (process.env.BENCH_SERVICE_CONFIG) config = merge(config, JSON.parse(process.env.BENCH_SERVICE_CONFIG) as Json);
   const configFile = path.join(o.tmpDir, `${o.name}.config.json`);
   fs.writeFileSync(configFile, JSON.stringify(config, null, 2));
   return spawnServer({
@@ -69,11 +83,12 @@ export async function startService(o: ServiceStartOptions): Promise<ChildServer>
   });
 }
 
-export async function startBaseline(tmpDir: string, cpus: string | undefined): Promise<ChildServer> {
+export async function startBaseline(tmpDir: string, cpus: string | undefined, nodeArgs?: string[]): Promise<ChildServer> {
   const port = await freePort();
   return spawnServer({
     name: 'baseline',
     script: BASELINE_MAIN,
+    nodeArgs,
     env: childEnv({ PORT: String(port), BENCH_BODY_LIMIT: String(defaultConfig().server.bodyLimitBytes) }),
     cpus,
     logFile: path.join(tmpDir, 'baseline.log'),

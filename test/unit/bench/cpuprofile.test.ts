@@ -42,3 +42,21 @@ describe('bench CPU profile summary', () => {
     ]);
   });
 });
+
+describe('bench CPU profile areas of builtins', () => {
+  it('counts a native builtin in its caller’s area', () => {
+    const profile: CpuProfile = {
+      nodes: [
+        { id: 1, callFrame: frame('(root)', ''), children: [2] },
+        { id: 2, callFrame: frame('_write', 'node:internal/fs/sync_write_stream'), children: [3] },
+        { id: 3, callFrame: frame('writeSync', 'node:fs'), children: [4] },
+        { id: 4, callFrame: frame('writeBuffer', '') },
+      ],
+      startTime: 0,
+      endTime: 2000,
+      samples: [4, 4],
+      timeDeltas: [0, 1000, 1000],
+    };
+    expect(summariseProfile(profile).byArea).toEqual([{ name: 'logging (winston)', selfMs: 2, pct: 100 }]);
+  });
+});

@@ -1,4 +1,4 @@
-import { growthPct, markdownTable, percentile, ratio, resultsTable, summariseLatencies, targetChecks, type Measurement } from '../../../bench/report';
+import { slope, growthPct, markdownTable, percentile, ratio, resultsTable, summariseLatencies, targetChecks, type Measurement } from '../../../bench/report';
 
 function measurement(scenario: string, server: string, over: Partial<Measurement> = {}): Measurement {
   return {
@@ -18,6 +18,7 @@ function measurement(scenario: string, server: string, over: Partial<Measurement
     serverCpuMs: 5000,
     cpuMsPerRequest: 0.5,
     serverCpuPct: 50,
+    otherLoadPct: 0,
     peakRssMb: 100,
     rssMb: 95,
     loadGenCpuPct: 40,
@@ -64,13 +65,18 @@ describe('bench report', () => {
       measurement('s3', 'baseline'),
       measurement('s3', 'service', { cpuMsPerRequest: 0.52, non2xx: 2 }),
     ];
-    const checks = targetChecks(ms, { rs384VerifyUs: 40, es384VerifyUs: 900 }, { durationSec: 120, rps: 500, rssStartMb: 100, rssEndMb: 105, growthPct: 5, peakRssMb: 110, errors: 0, samples: [] });
+    const checks = targetChecks(ms, { rs384VerifyUs: 40, es384VerifyUs: 900 }, { durationSec: 120, rps: 500, rssStartMb: 100, rssEndMb: 105, growthPct: 5, peakRssMb: 110, errors: 0, loadGenCpuPct: 50, servedBefore: 1000, servedAfter: 61000, replayCacheSize: 100000, samples: [], minMb: 99, maxMb: 110, slopeMbPerMin: 2.5 });
     expect(checks.find((c) => c.target.startsWith('scenario 1: server CPU'))?.met).toBe(false);
     expect(checks.find((c) => c.target.startsWith('scenario 3: server CPU'))?.met).toBe(true);
     expect(checks.find((c) => c.target.startsWith('scenario 2'))?.met).toBe(true); // +800 µs ≤ 900 µs
     expect(checks.find((c) => c.target.startsWith('scenario 1: p99'))?.met).toBe(false);
     expect(checks.find((c) => c.target.startsWith('zero errors'))?.measured).toBe('2');
     expect(checks.find((c) => c.target.startsWith('RSS growth'))?.met).toBe(true);
+  });
+
+  it('fits the RSS trend by least squares', () => {
+    expect(slope([[0, 100], [60, 110], [120, 120]])).toBeCloseTo(1 / 6);
+    expect(slope([[5, 100]])).toBe(0);
   });
 
   it('reports RSS growth in percent', () => {
