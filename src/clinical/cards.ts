@@ -68,9 +68,36 @@ export function targetDosage(target: DoseTarget, template?: Dosage): Dosage {
 }
 
 /** The whole MedicationRequest as received, with only dosageInstruction replaced. */
+/**
+ * Deep copy of client-sent JSON without null or empty values: the update echoes the client's whole draft, and
+ * CDS Hooks forbids null, "", [] and {} in our response even where the client's draft carried them.
+ */
+function copyWithoutEmpty(value: unknown): unknown {
+  if (Array.isArray(value)) {
+    const out: unknown[] = [];
+    for (const item of value) {
+      const copy = copyWithoutEmpty(item);
+      if (copy !== undefined) out.push(copy);
+    }
+    return out.length ? out : undefined;
+  }
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    let any = false;
+    for (const key of Object.keys(value)) {
+      const copy = copyWithoutEmpty((value as Record<string, unknown>)[key]);
+      if (copy !== undefined) {
+        out[key] = copy;
+        any = true;
+      }
+    }
+    return any ? out : undefined;
+  }
+  return value === null || value === '' ? undefined : value;
+}
+
 function withDosage(resource: MedicationRequest, target: DoseTarget): MedicationRequest {
-  // FHIR JSON is plain data: a JSON round trip is a faithful deep copy, and cheaper than structuredClone.
-  const updated = JSON.parse(JSON.stringify(resource)) as MedicationRequest;
+  const updated = (copyWithoutEmpty(resource) ?? {}) as MedicationRequest;
   const template = resource.dosageInstruction?.find((d) => d.route) ?? resource.dosageInstruction?.[0];
   updated.dosageInstruction = [targetDosage(target, template)];
   return updated;

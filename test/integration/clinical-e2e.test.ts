@@ -78,6 +78,16 @@ describe('advanced KIT exon 9 GIST ordered at 400 mg daily', () => {
     expect(card.links?.every((l) => l.url.startsWith('https://'))).toBe(true);
   });
 
+  it('J-0.2: the echoed draft loses the null and empty values the client sent, and keeps everything else', async () => {
+    const messy = { ...imatinibOrder({ id: 'imatinib-draft-3', tablets: 1, frequency: 1 }), note: [], dispenseRequest: {}, reasonCode: [{ text: '' }], priority: null } as unknown as MedicationRequest;
+    const { cards } = await invoke('imatinib-order-sign', orderSignRequest({ orders: [messy], prefetch: fullPrefetch(history) }));
+    const updated = cards[0]?.suggestions?.[0]?.actions?.[0]?.resource as MedicationRequest & Record<string, unknown>;
+    expect(updated.id).toBe('imatinib-draft-3');
+    expect(updated.authoredOn).toBe(messy.authoredOn);
+    expect(Object.keys(updated)).not.toEqual(expect.arrayContaining(['note']));
+    expect(['note', 'dispenseRequest', 'reasonCode', 'priority'].filter((k) => k in updated)).toEqual([]);
+  });
+
   it('order-select on the selected imatinib order gives the same rule', async () => {
     const { cards } = await invoke('imatinib-order-select', orderSelectRequest({ orders: [order], prefetch: fullPrefetch(history, 'imatinib-order-select') }));
     expect(ruleIds(cards)).toEqual(['EXON9_HIGH_DOSE']);
