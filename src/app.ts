@@ -33,10 +33,8 @@ export interface AppDeps {
   before?: RequestHandler[];
   /** Extra middleware run after authentication (e.g. a per-client rate limit). */
   afterAuth?: RequestHandler[];
-  /** Bounds on parsed JSON (depth, string and array lengths); returns a message naming the first violation. */
+  /** Bounds on parsed JSON (depth, string and array lengths) and removal of unsafe keys; returns a message naming the first violation. */
   checkJsonLimits?: (value: unknown) => string | undefined;
-  /** JSON.parse reviver (e.g. one that drops __proto__ keys). */
-  jsonReviver?: (key: string, value: unknown) => unknown;
   /** True while the process drains for shutdown: /readyz answers 503. */
   isShuttingDown?: () => boolean;
 }
@@ -106,7 +104,7 @@ export function createApp(deps: AppDeps): express.Express {
   for (const mw of deps.before ?? []) app.use(mw);
   app.use(createCors(config.cors));
 
-  const jsonBody = express.json({ limit: config.server.bodyLimitBytes, type: JSON_TYPES, strict: true, reviver: deps.jsonReviver });
+  const jsonBody = express.json({ limit: config.server.bodyLimitBytes, type: JSON_TYPES, strict: true });
   const requireJson: RequestHandler = (req, _res, next) => {
     if (!req.is(JSON_TYPES)) {
       const hasBody = req.get('content-length') !== undefined ? Number(req.get('content-length')) > 0 : req.get('transfer-encoding') !== undefined;

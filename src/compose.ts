@@ -16,7 +16,7 @@ import { createPatientDataSource } from './fhir/prefetch';
 import type { PatientDataSource } from './fhir/types';
 import { compileTemplates } from './fhir/templates';
 import { createAuthMiddleware } from './auth';
-import { checkJsonLimits, createRateLimiter, formatJsonPath, safeJsonReviver, securityHeaders } from './hardening';
+import { checkJsonLimits, createRateLimiter, formatJsonPath, securityHeaders } from './hardening';
 
 export interface ServiceOptions {
   /** Directory of hooks/*.json (defaults to the repository's hooks/). */
@@ -68,7 +68,6 @@ export function buildService(config: AppConfig, logger: Logger, options: Service
       const what = v.kind === 'depth' ? 'nesting depth' : v.kind === 'string' ? 'string length' : 'array length';
       return `${formatJsonPath(v.path) || '(root)'}: ${what} exceeds the limit of ${v.limit}`;
     },
-    jsonReviver: safeJsonReviver,
     isShuttingDown: options.isShuttingDown,
   });
   return {

@@ -4,6 +4,7 @@
  * Iterative, so a hostile depth cannot overflow the stack of the check itself.
  */
 import type { AppConfig } from '../config';
+import { isUnsafeKey } from './safeJson';
 
 export type JsonLimits = AppConfig['limits'];
 
@@ -28,7 +29,10 @@ function pathOf(frame: Frame): (string | number)[] {
   return out.reverse();
 }
 
-/** The first violation in document order, or undefined when the value is within all limits. */
+/**
+ * The first violation in document order, or undefined when the value is within all limits. Also removes
+ * `__proto__`, `constructor` and `prototype` keys (see safeJson.ts) from the value, in place.
+ */
 export function checkJsonLimits(value: unknown, limits: JsonLimits): JsonLimitViolation | undefined {
   const stack: Frame[] = [{ value, key: undefined, parent: undefined, depth: 0 }];
   while (stack.length > 0) {
@@ -53,6 +57,12 @@ export function checkJsonLimits(value: unknown, limits: JsonLimits): JsonLimitVi
     const keys = Object.keys(v);
     for (let i = keys.length - 1; i >= 0; i--) {
       const k = keys[i]!;
+      // The same walk drops prototype-pollution keys in place: cheaper than a JSON.parse reviver, which would
+      // call back into JavaScript for every value of every request.
+      if (isUnsafeKey(k)) {
+        delete (v as Record<string, unknown>)[k];
+        continue;
+      }
       stack.push({ value: (v as Record<string, unknown>)[k], key: k, parent: frame, depth: depth + 1 });
     }
   }

@@ -18,11 +18,25 @@ export function securityHeaders(opts: SecurityHeadersOptions = {}): RequestHandl
     // The browser Sandbox calls us with CORS requests; CORP does not apply to those, so same-origin is safe.
     crossOriginResourcePolicy: { policy: 'same-origin' },
   });
-  return (req: Request, res: Response, next: NextFunction): void => {
-    h(req, res, (err?: unknown) => {
-      if (err) return next(err);
-      res.setHeader('Cache-Control', 'no-store');
-      next();
-    });
+  // helmet's headers do not depend on the request: compute them once through helmet itself (so helmet stays
+  // the source of truth) and set the resulting constant list per response, without helmet's per-request work.
+  const headers: [string, string][] = [];
+  const removed: string[] = [];
+  const recorder = {
+    setHeader(name: string, value: string | number | readonly string[]) {
+      headers.push([name, String(value)]);
+    },
+    removeHeader(name: string) {
+      removed.push(name);
+    },
+  };
+  h({} as Request, recorder as unknown as Response, (err?: unknown) => {
+    if (err) throw err;
+  });
+  headers.push(['Cache-Control', 'no-store']);
+  return (_req: Request, res: Response, next: NextFunction): void => {
+    for (const [name, value] of headers) res.setHeader(name, value);
+    for (const name of removed) res.removeHeader(name);
+    next();
   };
 }

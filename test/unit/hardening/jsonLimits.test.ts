@@ -51,3 +51,12 @@ it('formats paths for error messages', () => {
 it('reports a too-long key after a violation in an earlier sibling', () => {
   expect(checkJsonLimits({ a: [1, 2, 3, 4], ['k'.repeat(11)]: 1 }, limits)).toMatchObject({ kind: 'array', path: ['a'] });
 });
+
+describe('unsafe keys', () => {
+  it('removes __proto__, constructor and prototype keys in place at any depth, keeping everything else', () => {
+    const value = JSON.parse('{"a":{"__proto__":{"polluted":true},"b":[{"constructor":{"prototype":1},"c":2}]},"prototype":3}') as Record<string, unknown>;
+    expect(checkJsonLimits(value, { maxJsonDepth: 64, maxStringLength: 1000, maxArrayLength: 1000 })).toBeUndefined();
+    expect(JSON.stringify(value)).toBe('{"a":{"b":[{"c":2}]}}');
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+});
