@@ -45,7 +45,9 @@ export function buildService(config: AppConfig, logger: Logger, options: Service
   for (const service of services.list) compileTemplates(service.prefetch);
   const store = openCardStore({ path: config.store.path, patientHashSalt: config.store.patientHashSalt });
   let replay: SharedReplayCache | undefined;
-  if (options.sharedReplayCache && config.store.path !== ':memory:') replay = openReplayStore(config.store.path);
+  // Its own file beside the card store: every authenticated request writes a jti, and sharing the card store's
+  // write lock across worker processes would serialise them.
+  if (options.sharedReplayCache && config.store.path !== ':memory:') replay = openReplayStore(`${config.store.path}.jti`);
   const engine = createClinicalEngine(config.clinical);
   engine.evaluate(warmUpRequest(new Date()), { serviceTitle: 'warm-up', verificationSummary: true });
   const dataSource = options.dataSource ?? createPatientDataSource(config.fhir, { logger, fetchImpl: options.fetchImpl });
