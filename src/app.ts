@@ -73,6 +73,14 @@ function fromBodyParserError(err: { type?: string; status?: number; message?: st
   }
 }
 
+/** A client error raised by Express or the router itself (e.g. a malformed %-escape in the path: URIError). */
+function clientErrorStatus(err: unknown): number | undefined {
+  if (err instanceof URIError) return 400;
+  if (typeof err !== 'object' || err === null) return undefined;
+  const status = (err as { status?: unknown; statusCode?: unknown }).status ?? (err as { statusCode?: unknown }).statusCode;
+  return typeof status === 'number' && status >= 400 && status < 500 ? status : undefined;
+}
+
 export function createApp(deps: AppDeps): express.Express {
   const { config, logger, services, pipeline, store } = deps;
   const app = express();
@@ -193,7 +201,9 @@ export function createApp(deps: AppDeps): express.Express {
       logger.warn('data unavailable', { missingKeys: err.missingKeys, reasons: err.reasons });
     } else {
       const mapped = typeof err === 'object' && err !== null ? fromBodyParserError(err as { type?: string }) : undefined;
+      const clientStatus = clientErrorStatus(err);
       if (mapped) error = mapped;
+      else if (clientStatus !== undefined) error = HttpError.of(clientStatus, 'invalid', 'the request could not be processed (malformed URL or headers)');
       else {
         logger.error('unhandled error', { error: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : String(err) });
         error = HttpError.of(500, 'exception', `internal error; quote request id ${res.getHeader('X-Request-Id') ?? ''}`.trim());

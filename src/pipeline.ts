@@ -38,7 +38,8 @@ function prefetchedMedications(prefetch: Record<string, unknown> | undefined): F
     const resource = value as FhirResource;
     if (resource.resourceType === 'Medication') found.push(resource);
     else if (resource.resourceType === 'Bundle') {
-      for (const entry of (resource as Bundle).entry ?? []) {
+      const entries: unknown = (resource as Bundle).entry;
+      for (const entry of Array.isArray(entries) ? (entries as Bundle['entry'] & object) : []) {
         if (entry?.resource?.resourceType === 'Medication') found.push(entry.resource as FhirResource);
       }
     }

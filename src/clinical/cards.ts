@@ -98,7 +98,8 @@ function copyWithoutEmpty(value: unknown): unknown {
 
 function withDosage(resource: MedicationRequest, target: DoseTarget): MedicationRequest {
   const updated = (copyWithoutEmpty(resource) ?? {}) as MedicationRequest;
-  const template = resource.dosageInstruction?.find((d) => d.route) ?? resource.dosageInstruction?.[0];
+  const dosages = Array.isArray(resource.dosageInstruction) ? resource.dosageInstruction : [];
+  const template = dosages.find((d) => d?.route) ?? dosages[0];
   updated.dosageInstruction = [targetDosage(target, template)];
   return updated;
 }

@@ -48,7 +48,7 @@ export function isResourceLike(value: unknown): value is FhirResource {
 /** Entry resources of a Bundle (nested Bundles unpacked, OperationOutcomes dropped). */
 export function bundleResources(bundle: Bundle, depth = 0): FhirResource[] {
   const out: FhirResource[] = [];
-  for (const entry of bundle.entry ?? []) {
+  for (const entry of Array.isArray(bundle.entry) ? bundle.entry : []) {
     const resource: unknown = entry?.resource;
     if (!isResourceLike(resource) || resource.resourceType === 'OperationOutcome') continue;
     if (resource.resourceType === 'Bundle' && depth < 3) out.push(...bundleResources(resource, depth + 1));

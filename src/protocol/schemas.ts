@@ -11,7 +11,15 @@ import { HttpError, type OutcomeIssue } from './errors';
 /** `ResourceType/id`, as in selections and userId (hook library invariant ord-1, loosened for real ids). */
 const reference = z.string().regex(/^[A-Za-z]+\/[A-Za-z0-9\-.]{1,64}$/, 'must be a relative reference like "MedicationRequest/123"');
 
-const resourceLike = z.looseObject({ resourceType: z.string().min(1) });
+const fhirId = z.string().regex(/^[A-Za-z0-9\-.]{1,64}$/, 'must be a FHIR id');
+
+/**
+ * A draft order: any resource type, loosely (clients differ), but with a FHIR id — selections and our update
+ * suggestions name orders by it, so an imatinib order without one could be alerted on but never corrected.
+ */
+const resourceLike = z.looseObject({ resourceType: z.string().min(1), id: fhirId.optional() }).superRefine((r, ctx) => {
+  if (r.resourceType === 'MedicationRequest' && r.id === undefined) ctx.addIssue({ code: 'custom', path: ['id'], message: 'required on a MedicationRequest (suggestions name the order by it)' });
+});
 
 const draftOrdersBundle = z.looseObject({
   resourceType: z.literal('Bundle'),

@@ -152,9 +152,27 @@ describe('service calls', () => {
     expect(a.status).toBe(200);
   });
 
+  it('400, not 500, for a malformed percent-escape in the path', async () => {
+    for (const path of ['/cds-services/%', '/cds-services/5%89g', '/cds-services/%E0%A4%A/feedback']) {
+      const a = await post(path, orderSignRequest({ orders: [amoxicillinOrder()] }));
+      expect([path, a.status]).toEqual([path, 400]);
+      expect(a.body.resourceType).toBe('OperationOutcome');
+    }
+  });
+
+  it('400 for a draft MedicationRequest without a FHIR id (suggestions could not name it)', async () => {
+    for (const id of [undefined, '', 42, { a: 1 }]) {
+      const order = { ...imatinibOrder({ id: 'x' }), id } as never;
+      const a = await post('/cds-services/imatinib-order-sign', orderSignRequest({ orders: [order] }));
+      expect(a.status).toBe(400);
+      expect(diagnostics(a)).toMatch(/context\.draftOrders\.entry\.0\.resource\.id/);
+    }
+  });
+
   it('never dies on a malformed prefetch: the next request still succeeds', async () => {
     const bad = orderSignRequest({ orders: [imatinibOrder({ id: 'imatinib-1' })] });
-    bad.prefetch = { patient: 42, conditions: 'not a bundle', labs: { resourceType: 'Bundle', entry: [null, 7, { resource: 'x' }] }, medicationRequests: [1, 2] };
+    bad.prefetch = { patient: 42, conditions: 'not a bundle', labs: { resourceType: 'Bundle', entry: [null, 7, { resource: 'x' }] }, medicationRequests: [1, 2], genomics: { resourceType: 'Bundle', entry: {} }, staging: { resourceType: 'Bundle', entry: -1 } };
+    (bad.context as { draftOrders: { entry: { resource: { dosageInstruction: unknown } }[] } }).draftOrders.entry[0]!.resource.dosageInstruction = { not: 'an array' };
     const a = await post('/cds-services/imatinib-order-sign', bad);
     expect(a.status).toBeLessThan(500);
     const next = await post('/cds-services/imatinib-order-sign', orderSignRequest({ orders: [amoxicillinOrder()] }));
