@@ -480,7 +480,7 @@ async function main(): Promise<void> {
         note: cpus.pinned
           ? `Both service runs may use CPUs ${cpus.all}` +
             (cpus.all?.split(',').includes(cpus.load as string) ? `, which the load generator (CPU ${cpus.load}) shares: with only 2 CPUs the 2-worker gain is a lower bound.` : ` (the load generator has CPU ${cpus.load} to itself).`) +
-            ` CPU ms/req includes the cluster primary; with more than one worker the jti replay cache moves to SQLite (one INSERT per request, shared with the card store's file). The baseline row (CPU ${cpus.server} only) is for reference.`
+            ` CPU ms/req includes the cluster primary; with more than one worker the jti replay cache moves to SQLite (one INSERT per request, in its own file beside the card store). The baseline row (CPU ${cpus.server} only) is for reference.`
           : 'No pinning: servers and load generator share all CPUs.',
       };
     }
