@@ -1,4 +1,5 @@
 /** Fetch one JWK Set over HTTP: bounded in time and size, no redirects (a redirect could point anywhere). */
+import { readBoundedBody } from '../hardening/boundedBody';
 
 export interface JwksFetchOptions {
   fetchImpl: typeof fetch;
@@ -16,23 +17,9 @@ export class JwksFetchError extends Error {
 }
 
 async function readBounded(res: Response, maxBytes: number): Promise<string> {
-  const declared = Number(res.headers.get('content-length') ?? NaN);
-  if (Number.isFinite(declared) && declared > maxBytes) throw new JwksFetchError(`body of ${declared} bytes exceeds ${maxBytes}`);
-  if (!res.body) return '';
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel().catch(() => undefined);
-      throw new JwksFetchError(`body exceeds ${maxBytes} bytes`);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+  const body = await readBoundedBody(res, maxBytes);
+  if (!body.ok) throw new JwksFetchError(`body exceeds ${maxBytes} bytes`);
+  return body.text;
 }
 
 /** Returns the raw `keys` array; importing (and skipping bad members) is the caller's job. */

@@ -8,6 +8,7 @@
 import type { Bundle, FhirResource } from 'fhir/r4';
 import type { AppConfig } from '../config';
 import type { ServerAllowList } from './allowlist';
+import { readBoundedBody, type BoundedBody } from '../hardening/boundedBody';
 
 export type FhirClientConfig = Pick<AppConfig['fhir'], 'requestTimeoutMs' | 'maxPages' | 'maxResponseBytes'>;
 
@@ -75,29 +76,10 @@ function networkReason(error: unknown): string {
   return code ? `FHIR server unreachable (${code})` : 'FHIR server unreachable (network error)';
 }
 
-/** Read a body with a byte counter: stop (and drop the connection) as soon as it exceeds the limit. */
-async function readBounded(response: Response, maxBytes: number): Promise<{ ok: true; text: string } | { ok: false; reason: string }> {
-  const declared = Number(response.headers.get('content-length'));
-  if (Number.isFinite(declared) && declared > maxBytes) {
-    await response.body?.cancel().catch(() => undefined);
-    return { ok: false, reason: `FHIR response larger than ${maxBytes} bytes` };
-  }
-  if (!response.body) return { ok: true, text: '' };
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel().catch(() => undefined);
-      return { ok: false, reason: `FHIR response larger than ${maxBytes} bytes` };
-    }
-    chunks.push(value);
-  }
-  // A UTF-8 byte order mark (some servers send one) is not JSON.
-  return { ok: true, text: Buffer.concat(chunks, total).toString('utf8').replace(/^\uFEFF/, '') };
+/** The body, bounded by maxResponseBytes; the reason names the FHIR server. */
+async function readBounded(response: Response, maxBytes: number): Promise<BoundedBody> {
+  const body = await readBoundedBody(response, maxBytes);
+  return body.ok ? body : { ok: false, reason: `FHIR ${body.reason}` };
 }
 
 export interface FhirClient {
