@@ -6,7 +6,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type winston from 'winston';
 import type { AppConfig } from '../config';
-import { errorOutcome } from '../hardening/operationOutcome';
+import { operationOutcome } from '../protocol/errors';
 import { expectedAudiences, invokedPath, type EndpointKind } from './audience';
 import { TrustedKeyStore } from './keyStore';
 import { MemoryReplayCache, type ReplayCache } from './replayCache';
@@ -27,7 +27,7 @@ export interface AuthMiddleware {
   feedback: RequestHandler;
 }
 
-const UNAUTHORIZED = errorOutcome('login', 'Unauthorized');
+const UNAUTHORIZED = operationOutcome([{ severity: 'error', code: 'login', diagnostics: 'Unauthorized' }]);
 /** Logged values come from an unverified token; cap them so a crafted token cannot flood the log. */
 const MAX_LOGGED = 200;
 

@@ -2,4 +2,3 @@ export { checkJsonLimits, formatJsonPath, type JsonLimits, type JsonLimitViolati
 export { safeJsonParse, safeJsonReviver, isUnsafeKey } from './safeJson';
 export { createRateLimiter, rateLimitKey, type RateLimiterDeps } from './rateLimiter';
 export { securityHeaders, type SecurityHeadersOptions } from './securityHeaders';
-export { errorOutcome, type IssueCode } from './operationOutcome';

@@ -6,7 +6,7 @@
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { AppConfig } from '../config';
-import { errorOutcome } from './operationOutcome';
+import { operationOutcome } from '../protocol/errors';
 
 export interface RateLimiterDeps {
   /** Milliseconds, like Date.now. */
@@ -15,7 +15,7 @@ export interface RateLimiterDeps {
   maxKeys?: number;
 }
 
-const TOO_MANY = errorOutcome('throttled', 'Too many requests');
+const TOO_MANY = operationOutcome([{ severity: 'error', code: 'throttled', diagnostics: 'Too many requests' }]);
 
 export function rateLimitKey(req: Request, res: Response): string {
   const iss = res.locals.client?.iss;
