@@ -59,7 +59,7 @@ export function createPipeline(deps: PipelineDeps) {
     const data = await deps.dataSource.obtain(service.prefetch, request, signal);
     const evaluatedAt = now();
     const result = deps.engine.evaluate(
-      { hook: request.hook, draftOrders, selections, patientResources: data.resources, now: evaluatedAt },
+      { hook: request.hook, draftOrders, selections, patientResources: data.resources, now: evaluatedAt, truncatedKeys: data.truncatedKeys },
       { serviceTitle: service.title, verificationSummary: service.verificationSummary },
     );
 

@@ -54,7 +54,7 @@ export function createClinicalEngine(cfg: ClinicalConfig): ClinicalEngine {
       const ctx = buildRuleContext({ facts, orders, total, cfg, now: req.now });
       const run = runRules(ctx);
       const cards = run.findings.map((f) => findingToCard(f, { serviceTitle: opts.serviceTitle }));
-      if (opts.verificationSummary) cards.push(verificationSummaryCard({ run, ctx, serviceTitle: opts.serviceTitle }));
+      if (opts.verificationSummary) cards.push(verificationSummaryCard({ run, ctx, serviceTitle: opts.serviceTitle, truncatedKeys: req.truncatedKeys }));
       return { cards, ruleIds: cards.map((c) => c.source.topic?.code ?? 'unknown') };
     },
   };

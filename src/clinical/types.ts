@@ -128,4 +128,9 @@ export interface ClinicalRequest {
   patientResources: FhirResource[];
   /** Evaluation time (injected for testability). */
   now: Date;
+  /**
+   * Prefetch keys whose paged results were cut short (fhir.maxPages, or a `next` link leaving the FHIR server):
+   * the pages read are used, and the verification summary says what may be missing.
+   */
+  truncatedKeys?: string[];
 }

@@ -82,14 +82,22 @@ function summaryLine(ctx: RuleContext, outcomes: RuleOutcome[]): string {
   return `Pharmacy check: ${dose}; ${fired} fired, ${count('passed', 'suppressed')} passed, ${count('not-checked')} not checked (details inside).`;
 }
 
-export function verificationSummaryCard(input: { run: RuleRun; ctx: RuleContext; serviceTitle: string }): Card {
+/** Paged data the service could not read to the end: the checks above may have missed records on later pages. */
+function dataSection(truncatedKeys: string[] | undefined): string | undefined {
+  if (!truncatedKeys?.length) return undefined;
+  const keys = truncatedKeys.map((k) => `"${escapeMarkdown(k)}"`).join(', ');
+  return `**Data not read in full**\n- Only the first pages of ${keys} were read (page limit, or a next link leaving the FHIR server): records on later pages were not checked.`;
+}
+
+export function verificationSummaryCard(input: { run: RuleRun; ctx: RuleContext; serviceTitle: string; truncatedKeys?: string[] }): Card {
   const { run, ctx, serviceTitle } = input;
   const checks = ['**Checks**', ...run.outcomes.map((o) => `- ${o.ruleId} (${escapeMarkdown(o.title)}): ${outcomeText(o)}`)].join('\n');
+  const data = dataSection(input.truncatedKeys);
   return {
     uuid: randomUUID(),
     summary: fitSummary(summaryLine(ctx, run.outcomes)),
     indicator: 'info',
-    detail: [doseSection(ctx), contextSection(ctx), checks].join('\n\n'),
+    detail: [doseSection(ctx), contextSection(ctx), ...(data ? [data] : []), checks].join('\n\n'),
     source: cardSource(serviceTitle, VERIFICATION_SUMMARY_CODE, TITLE),
   };
 }

@@ -1,3 +1,6 @@
+import { createClinicalEngine } from '../../../src/clinical/engine';
+import { warmUpRequest } from '../../../src/clinical/warmup';
+import { testConfig } from '../../helpers/config';
 import { runRules } from '../../../src/clinical/rules/run';
 import { verificationSummaryCard, VERIFICATION_SUMMARY_CODE } from '../../../src/clinical/verification';
 import { assertValidCard } from '../../helpers/assert-cds';
@@ -65,5 +68,21 @@ describe('verification summary card', () => {
     const card = summaryFor({ gist: false }, [order()]);
     expect(card.summary).toBe('Pharmacy check: imatinib 400 mg/day; 0 fired, 0 passed, 17 not checked (details inside).');
     expect(card.detail).toContain('- Diagnosis: no GIST diagnosis on file');
+  });
+});
+
+describe('paged data read only in part', () => {
+  const engine = createClinicalEngine(testConfig().clinical);
+  const now = new Date('2026-06-01T12:00:00Z');
+  const summaryOf = (truncatedKeys?: string[]) =>
+    engine.evaluate({ ...warmUpRequest(now), ...(truncatedKeys ? { truncatedKeys } : {}) }, { serviceTitle: 'Pharmacy', verificationSummary: true }).cards.find((c) => c.source.topic?.code === 'VERIFICATION_SUMMARY');
+
+  it('says which prefetch keys were cut short, so the pharmacist knows what was not checked', () => {
+    expect(summaryOf(['labs', 'medicationRequests'])?.detail).toContain('**Data not read in full**\n- Only the first pages of "labs", "medicationRequests" were read');
+  });
+
+  it('says nothing about data when every page was read', () => {
+    expect(summaryOf()?.detail).not.toContain('Data not read in full');
+    expect(summaryOf([])?.detail).not.toContain('Data not read in full');
   });
 });
