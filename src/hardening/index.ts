@@ -1,4 +1,4 @@
 export { checkJsonLimits, formatJsonPath, type JsonLimits, type JsonLimitViolation } from './jsonLimits';
-export { safeJsonParse, safeJsonReviver, isUnsafeKey } from './safeJson';
+export { isUnsafeKey } from './safeJson';
 export { createRateLimiter, rateLimitKey, type RateLimiterDeps } from './rateLimiter';
 export { securityHeaders, type SecurityHeadersOptions } from './securityHeaders';

@@ -1,50 +1,39 @@
-import express from 'express';
-import request from 'supertest';
-import { isUnsafeKey, safeJsonParse, safeJsonReviver } from '../../../src/hardening';
+import { isUnsafeKey } from '../../../src/hardening';
+import { listen, makeService } from '../../helpers/service';
+import { fullPrefetch, orderSignRequest } from '../../helpers/requests';
+import { NOW, PATIENT_ID, gistCondition, imatinibOrder, metastasisCondition, variantObservation } from '../../helpers/fhir-builders';
 
-const hostile = '{"a":1,"__proto__":{"polluted":true},"nested":{"constructor":{"prototype":{"polluted":true}},"ok":[{"__proto__":{"x":1},"keep":2}]}}';
+const hostileKeys = '"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}}';
 
 afterEach(() => {
   // If a test ever polluted the prototype, clean up so other tests are not affected.
   delete (Object.prototype as Record<string, unknown>).polluted;
 });
 
-it('drops __proto__, constructor and prototype keys at every level', () => {
-  const v = safeJsonParse(hostile) as Record<string, unknown>;
-  expect(v).toEqual({ a: 1, nested: { ok: [{ keep: 2 }] } });
-  expect(Object.prototype.hasOwnProperty.call(v, '__proto__')).toBe(false);
-});
-
-it('leaves nothing that pollutes Object.prototype when merged into another object', () => {
-  const v = safeJsonParse(hostile) as Record<string, unknown>;
-  const merged: Record<string, unknown> = {};
-  for (const [k, val] of Object.entries(v)) merged[k] = val;
-  Object.assign({}, v);
-  expect(({} as Record<string, unknown>).polluted).toBeUndefined();
-  // Plain JSON.parse would have kept the key, which a naive merge turns into a prototype change:
-  const plain = JSON.parse(hostile) as Record<string, unknown>;
-  expect(Object.prototype.hasOwnProperty.call(plain, '__proto__')).toBe(true);
-});
-
-it('keeps ordinary data intact, including keys that merely contain the words', () => {
-  expect(safeJsonParse('{"proto":1,"constructorName":"x","list":[1,"two",null]}')).toEqual({ proto: 1, constructorName: 'x', list: [1, 'two', null] });
-});
-
-it('throws SyntaxError on invalid JSON like JSON.parse', () => {
-  expect(() => safeJsonParse('{')).toThrow(SyntaxError);
-});
-
-it('identifies the unsafe keys', () => {
+it('identifies the unsafe keys, and only those', () => {
   expect(['__proto__', 'constructor', 'prototype'].every(isUnsafeKey)).toBe(true);
-  expect(isUnsafeKey('resourceType')).toBe(false);
+  expect(['resourceType', 'proto', 'constructorName'].some(isUnsafeKey)).toBe(false);
 });
 
-it('works as the express.json reviver', async () => {
-  const app = express();
-  app.use(express.json({ reviver: safeJsonReviver }));
-  app.post('/', (req, res) => {
-    res.json({ keys: Object.keys(req.body as object), own: Object.prototype.hasOwnProperty.call(req.body, '__proto__') });
-  });
-  const res = await request(app).post('/').set('content-type', 'application/json').send(hostile);
-  expect(res.body).toEqual({ keys: ['a', 'nested'], own: false });
+it('are removed from request bodies at every level: the echoed draft order does not carry them back', async () => {
+  const svc = await listen(makeService({}, { now: () => NOW }));
+  try {
+    // Advanced KIT exon 9 GIST at 400 mg daily: the answer echoes the whole draft order in a dose suggestion.
+    const history = [{ resourceType: 'Patient', id: PATIENT_ID } as never, gistCondition(), metastasisCondition(), variantObservation({ gene: 'KIT', exon: '9' })];
+    const body = JSON.stringify(orderSignRequest({ orders: [imatinibOrder({ id: 'o1' })], prefetch: fullPrefetch(history) }));
+    // Insert the hostile keys at the top, in the context and in the draft order.
+    const hostile = body
+      .replace('{', `{${hostileKeys},`)
+      .replace('"context":{', `"context":{${hostileKeys},`)
+      .replace('"resourceType":"MedicationRequest",', `"resourceType":"MedicationRequest",${hostileKeys},`);
+    expect(hostile.match(/__proto__/g)).toHaveLength(3);
+    const res = await fetch(`${svc.baseUrl}/cds-services/imatinib-order-sign`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: hostile });
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(text).toContain('"type":"update"');
+    expect(text).not.toMatch(/__proto__|constructor|"polluted"/);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  } finally {
+    await svc.stop();
+  }
 });
