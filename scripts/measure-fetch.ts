@@ -67,7 +67,7 @@ async function main(): Promise<void> {
   let count = 0;
   for (let i = 0; i < warmup + runs; i++) {
     const t0 = performance.now();
-    const data = await dataSource.obtain(templates, request);
+    const data = await dataSource.session(request).obtain(templates);
     const t1 = performance.now();
     await Promise.all(urls.map((u) => fetch(u, { headers: { Accept: 'application/fhir+json', Authorization: 'Bearer bench-token' } }).then((r) => r.json())));
     const t2 = performance.now();

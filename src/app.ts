@@ -191,12 +191,16 @@ export function createApp(deps: AppDeps): express.Express {
     else if (err instanceof DataUnavailableError) {
       error = new HttpError(
         412,
-        err.missingKeys.map((key) => ({
-          severity: 'error',
-          code: 'incomplete',
-          diagnostics: `required data "${key}" could not be obtained from prefetch or the FHIR server (${err.reasons[key] ?? 'unavailable'})`,
-          expression: [`prefetch.${key}`],
-        })),
+        err.missingKeys.map((key) =>
+          err.where === 'draftOrders'
+            ? { severity: 'error', code: 'incomplete', diagnostics: `${err.reasons[key] ?? 'the Medication could not be read'}: ${key}`, expression: ['context.draftOrders'] }
+            : {
+                severity: 'error',
+                code: 'incomplete',
+                diagnostics: `required data "${key}" could not be obtained from prefetch or the FHIR server (${err.reasons[key] ?? 'unavailable'})`,
+                expression: [`prefetch.${key}`],
+              },
+        ),
       );
       logger.warn('data unavailable', { missingKeys: err.missingKeys, reasons: err.reasons });
     } else {

@@ -14,7 +14,6 @@ import { createClinicalEngine } from './clinical/engine';
 import { warmUpRequest } from './clinical/warmup';
 import { createPatientDataSource } from './fhir/prefetch';
 import type { PatientDataSource } from './fhir/types';
-import { compileTemplates } from './fhir/templates';
 import { createAuthMiddleware } from './auth';
 import { checkJsonLimits, createRateLimiter, formatJsonPath, securityHeaders } from './hardening';
 
@@ -40,9 +39,8 @@ export interface BuiltService {
 }
 
 export function buildService(config: AppConfig, logger: Logger, options: ServiceOptions = {}): BuiltService {
+  // Validates every service and compiles its prefetch templates: a bad one stops start-up, not a request.
   const services = loadServices(options.hooksDir);
-  // Parse every prefetch template now: a bad one stops start-up instead of failing a request.
-  for (const service of services.list) compileTemplates(service.prefetch);
   const store = openCardStore({ path: config.store.path, patientHashSalt: config.store.patientHashSalt });
   let replay: SharedReplayCache | undefined;
   // Its own file beside the card store: every authenticated request writes a jti, and sharing the card store's

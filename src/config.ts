@@ -27,7 +27,9 @@ const trustedClient = z
 const positiveInt = z.number().int().positive();
 const nonNegative = z.number().nonnegative();
 
-export const clinicalSchema = z.strictObject({
+const doseStep = z.strictObject({ fromMg: positiveInt, toMg: positiveInt });
+
+const clinicalFields = z.strictObject({
   /** Look-back window for labs (ANC, platelets, bilirubin, ALT, AST, CrCl, eGFR), days. */
   labLookbackDays: positiveInt,
   /** A worsened disease status within this many days is "current progression". */
@@ -42,13 +44,21 @@ export const clinicalSchema = z.strictObject({
     plateletsHoldBelow: nonNegative,
     ancResumeAtLeast: nonNegative,
     plateletsResumeAtLeast: nonNegative,
+    /** Label: on a second episode, resume at this dose (GIST / CP-CML 400 mg row). */
+    recurrenceResumeDoseMg: positiveInt,
+    /** Label: the only 800 mg row (DFSP) resumes at this dose; its use for GIST is unverified. */
+    highDoseResumeDoseMg: positiveInt,
   }),
   hepatic: z.strictObject({
     bilirubinUlnMultiple: nonNegative,
     transaminaseUlnMultiple: nonNegative,
     bilirubinResumeBelowUlnMultiple: nonNegative,
     transaminaseResumeBelowUlnMultiple: nonNegative,
+    /** Label reduction after a hepatotoxicity hold: mg/day before → mg/day after. */
+    reducedDoseAfterHold: z.array(doseStep).min(1),
     impairmentDoseFactor: z.number().positive().max(1),
+    /** The reduced dose in severe impairment is rounded down to a multiple of this (the smallest tablet). */
+    impairmentDoseStepMg: positiveInt,
   }),
   renal: z.strictObject({
     mildBelow: nonNegative,
@@ -57,6 +67,45 @@ export const clinicalSchema = z.strictObject({
     mildCapMg: positiveInt,
     moderateCapMg: positiveInt,
   }),
+});
+
+type ClinicalFields = z.infer<typeof clinicalFields>;
+
+/**
+ * Values that only make sense together: a bad combination stops start-up naming both keys. Each entry reads
+ * "a must not exceed b" (or be below, when strict).
+ */
+const ORDERINGS: ReadonlyArray<{ low: string; high: string; strict: boolean; get: (c: ClinicalFields) => [number, number] }> = [
+  { low: 'standardDoseMg', high: 'highDoseMg', strict: false, get: (c) => [c.standardDoseMg, c.highDoseMg] },
+  { low: 'highDoseMg', high: 'maxDoseMg', strict: false, get: (c) => [c.highDoseMg, c.maxDoseMg] },
+  { low: 'renal.severeBelow', high: 'renal.moderateBelow', strict: true, get: (c) => [c.renal.severeBelow, c.renal.moderateBelow] },
+  { low: 'renal.moderateBelow', high: 'renal.mildBelow', strict: true, get: (c) => [c.renal.moderateBelow, c.renal.mildBelow] },
+  { low: 'renal.moderateCapMg', high: 'renal.mildCapMg', strict: false, get: (c) => [c.renal.moderateCapMg, c.renal.mildCapMg] },
+  { low: 'renal.mildCapMg', high: 'maxDoseMg', strict: false, get: (c) => [c.renal.mildCapMg, c.maxDoseMg] },
+  { low: 'hematologic.ancHoldBelow', high: 'hematologic.ancResumeAtLeast', strict: false, get: (c) => [c.hematologic.ancHoldBelow, c.hematologic.ancResumeAtLeast] },
+  { low: 'hematologic.plateletsHoldBelow', high: 'hematologic.plateletsResumeAtLeast', strict: false, get: (c) => [c.hematologic.plateletsHoldBelow, c.hematologic.plateletsResumeAtLeast] },
+  { low: 'hematologic.recurrenceResumeDoseMg', high: 'standardDoseMg', strict: true, get: (c) => [c.hematologic.recurrenceResumeDoseMg, c.standardDoseMg] },
+  { low: 'hematologic.highDoseResumeDoseMg', high: 'highDoseMg', strict: true, get: (c) => [c.hematologic.highDoseResumeDoseMg, c.highDoseMg] },
+  { low: 'hepatic.bilirubinResumeBelowUlnMultiple', high: 'hepatic.bilirubinUlnMultiple', strict: false, get: (c) => [c.hepatic.bilirubinResumeBelowUlnMultiple, c.hepatic.bilirubinUlnMultiple] },
+  { low: 'hepatic.transaminaseResumeBelowUlnMultiple', high: 'hepatic.transaminaseUlnMultiple', strict: false, get: (c) => [c.hepatic.transaminaseResumeBelowUlnMultiple, c.hepatic.transaminaseUlnMultiple] },
+];
+
+export const clinicalSchema = clinicalFields.superRefine((c, ctx) => {
+  for (const o of ORDERINGS) {
+    const [low, high] = o.get(c);
+    if (o.strict ? low < high : low <= high) continue;
+    ctx.addIssue({
+      code: 'custom',
+      path: o.high.split('.'),
+      message: `must be ${o.strict ? 'above' : 'at least'} clinical.${o.low} (${low}), got ${high}`,
+    });
+  }
+  const seen = new Set<number>();
+  c.hepatic.reducedDoseAfterHold.forEach((step, i) => {
+    if (step.toMg >= step.fromMg) ctx.addIssue({ code: 'custom', path: ['hepatic', 'reducedDoseAfterHold', i, 'toMg'], message: `must be below clinical.hepatic.reducedDoseAfterHold.${i}.fromMg (${step.fromMg}), got ${step.toMg}` });
+    if (seen.has(step.fromMg)) ctx.addIssue({ code: 'custom', path: ['hepatic', 'reducedDoseAfterHold', i, 'fromMg'], message: `${step.fromMg} mg/day is listed twice` });
+    seen.add(step.fromMg);
+  });
 });
 
 export const configSchema = z.strictObject({

@@ -1,65 +1,98 @@
 /**
  * One service call, end to end and HTTP-free:
- *   recognise imatinib orders (cheap) → obtain patient data (prefetch + fetch) → clinical engine → record cards.
- * A call with no imatinib order answers {"cards": []} before any fetch or fact extraction.
+ *   select the imatinib orders once (draft Bundle, then prefetched Medications, then GET Medication/{id} for a
+ *   reference nothing resolves) → obtain patient data (prefetch + fetch + referenced Medications) → clinical
+ *   engine → record cards.
+ * A call with no imatinib order answers {"cards": []} before any patient data is fetched.
+ *
+ * Partial data (docs/clinical-rules.md §7): a prefetch key that could not be obtained is handed to the engine
+ * as missing, and the call is evaluated with what was obtained. The call fails with DataUnavailableError (the
+ * HTTP layer answers 412) only when nothing can be decided: the patient's Conditions (the GIST gate) are
+ * missing, or a Medication read needed to recognise an evaluated order failed.
  */
-import type { Bundle, FhirResource, MedicationRequest } from 'fhir/r4';
-import type { Card } from './protocol/cards';
+import type { Bundle, Medication, MedicationRequest } from 'fhir/r4';
+import type { ClinicalEngine, EvaluationResult } from './clinical/engine';
+import type { MissingData } from './clinical/gaps';
 import type { HookRequest } from './protocol/schemas';
 import type { ServiceDefinition } from './protocol/services';
 import type { CardStore, IssuedCard } from './store/card-store';
-import type { PatientDataSource } from './fhir/types';
-import type { ClinicalRequest } from './clinical/types';
-
-/** What the pipeline needs of the clinical engine (src/clinical/engine.ts implements it). */
-export interface ClinicalEvaluator {
-  selectOrders(req: Pick<ClinicalRequest, 'hook' | 'draftOrders' | 'selections'>, extraResources?: FhirResource[]): MedicationRequest[];
-  evaluate(req: ClinicalRequest, opts: { serviceTitle: string; verificationSummary: boolean }): { cards: Card[]; ruleIds: string[] };
-}
+import { DataUnavailableError, type DataSession, type MissingKey, type PatientDataSource } from './fhir/types';
 
 export interface PipelineDeps {
-  engine: ClinicalEvaluator;
+  engine: ClinicalEngine;
   dataSource: PatientDataSource;
   store: CardStore;
   now?: () => Date;
 }
 
-export interface PipelineResult {
-  cards: Card[];
-  ruleIds: string[];
+export type PipelineResult = EvaluationResult;
+
+/** The GIST gate reads the patient's Conditions: without them no rule can be decided. */
+const GATE_RESOURCE_TYPE = 'Condition';
+
+interface Selected {
+  orders: MedicationRequest[];
+  /** Medications read from the FHIR server to recognise draft orders (handed on to the engine). */
+  read: Medication[];
 }
 
-/** Medications sent in prefetch can identify a draft order's medication reference without any fetch. */
-function prefetchedMedications(prefetch: Record<string, unknown> | undefined): FhirResource[] {
-  if (!prefetch) return [];
-  const found: FhirResource[] = [];
-  for (const value of Object.values(prefetch)) {
-    if (!value || typeof value !== 'object') continue;
-    const resource = value as FhirResource;
-    if (resource.resourceType === 'Medication') found.push(resource);
-    else if (resource.resourceType === 'Bundle') {
-      const entries: unknown = (resource as Bundle).entry;
-      for (const entry of Array.isArray(entries) ? (entries as Bundle['entry'] & object) : []) {
-        if (entry?.resource?.resourceType === 'Medication') found.push(entry.resource as FhirResource);
-      }
-    }
+/** The orders under evaluation, in draft Bundle order; reads the Medications that only the server can name. */
+async function selectOrders(engine: ClinicalEngine, session: DataSession, request: HookRequest): Promise<Selected> {
+  const draftOrders = request.context.draftOrders as Bundle;
+  const selections = request.hook === 'order-select' ? request.context.selections : undefined;
+  const selection = engine.selectOrders({ hook: request.hook, draftOrders, ...(selections ? { selections } : {}) }, () => session.prefetchedMedications());
+  if (selection.unresolved.length === 0) return { orders: selection.imatinib, read: [] };
+
+  const reads = await session.readMedications(selection.unresolved.map((u) => u.reference));
+  const decision = engine.decideUnresolved(selection.unresolved, reads);
+  if (decision.failed.length > 0) {
+    throw new DataUnavailableError(
+      decision.failed.map((f) => f.reference),
+      Object.fromEntries(decision.failed.map((f) => [f.reference, `the Medication of a draft order could not be read (${f.reason}), so it cannot be told whether it is imatinib`])),
+      'draftOrders',
+    );
   }
-  return found;
+  const chosen = new Set<MedicationRequest>([...selection.imatinib, ...decision.imatinib]);
+  const inBundleOrder = (Array.isArray(draftOrders.entry) ? draftOrders.entry : []).map((e) => e?.resource).filter((r): r is MedicationRequest => chosen.has(r as MedicationRequest));
+  const read = [...reads.values()].flatMap((r) => (r.status === 'found' ? [r.medication] : []));
+  return { orders: inBundleOrder, read };
+}
+
+function missingData(service: ServiceDefinition, missing: readonly MissingKey[]): MissingData[] {
+  return missing.map((m) => ({ ...m, label: service.prefetchLabels[m.key] ?? m.key }));
 }
 
 export function createPipeline(deps: PipelineDeps) {
   const now = deps.now ?? (() => new Date());
 
   return async function invoke(service: ServiceDefinition, request: HookRequest, signal?: AbortSignal): Promise<PipelineResult> {
-    const draftOrders = request.context.draftOrders as Bundle;
-    const selections = request.hook === 'order-select' ? request.context.selections : undefined;
-    const orders = deps.engine.selectOrders({ hook: request.hook, draftOrders, selections }, prefetchedMedications(request.prefetch));
+    const session = deps.dataSource.session(request, signal);
+    const { orders, read } = await selectOrders(deps.engine, session, request);
     if (orders.length === 0) return { cards: [], ruleIds: [] };
 
-    const data = await deps.dataSource.obtain(service.prefetch, request, signal);
+    const data = await session.obtain(service.prefetchTemplates);
+    const gate = data.missing.filter((m) => m.resourceType === GATE_RESOURCE_TYPE);
+    if (gate.length > 0) {
+      // Without the diagnoses nothing can be decided: name every missing key, the gate first.
+      const all = [...gate, ...data.missing.filter((m) => m.resourceType !== GATE_RESOURCE_TYPE)];
+      throw new DataUnavailableError(
+        all.map((m) => m.key),
+        Object.fromEntries(all.map((m) => [m.key, m.resourceType === GATE_RESOURCE_TYPE ? `${m.reason}; the GIST diagnosis cannot be decided without the patient's Conditions` : m.reason])),
+      );
+    }
+
     const evaluatedAt = now();
     const result = deps.engine.evaluate(
-      { hook: request.hook, draftOrders, selections, patientResources: data.resources, now: evaluatedAt, truncatedKeys: data.truncatedKeys },
+      {
+        orders,
+        draftOrders: request.context.draftOrders as Bundle,
+        patientResources: data.resources,
+        medications: [...data.medications, ...read],
+        missing: missingData(service, data.missing),
+        ...(data.medicationReadFailures ? { medicationReadFailures: data.medicationReadFailures } : {}),
+        ...(data.truncatedKeys ? { truncatedKeys: data.truncatedKeys } : {}),
+        now: evaluatedAt,
+      },
       { serviceTitle: service.title, verificationSummary: service.verificationSummary },
     );
 

@@ -1,5 +1,5 @@
 /**
- * Daily dose of imatinib in mg/day (RULES.md §3), from FHIR Dosage. Pure and synchronous.
+ * Daily dose of imatinib in mg/day (docs/clinical-rules.md §3), from FHIR Dosage. Pure and synchronous.
  *
  * Per instruction: dose quantity (R4 doseAndRate[].doseQuantity/doseRange.high, or the STU3-shaped
  * Dosage.doseQuantity/doseRange) in mg or g, or as a count of tablets/capsules × the product strength; times
@@ -111,6 +111,8 @@ function amountOf(q: Quantity, fromRange: boolean): Amount | string {
 interface DoseQuantity {
   quantity: Quantity;
   fromRange: boolean;
+  /** The range's low value, when the dose is a doseRange that has one. */
+  low?: Quantity;
 }
 
 /** The STU3 shape some clients still send: doseQuantity/doseRange directly on the Dosage. */
@@ -126,11 +128,11 @@ function doseQuantityOf(d: Dosage): DoseQuantity | undefined {
   const ordered = entries.filter((e) => hasCode(e.type?.coding, 'ordered'));
   for (const e of [...ordered, ...entries]) {
     if (e.doseQuantity) return { quantity: e.doseQuantity, fromRange: false };
-    if (e.doseRange?.high) return { quantity: e.doseRange.high, fromRange: true };
+    if (e.doseRange?.high) return { quantity: e.doseRange.high, fromRange: true, ...(e.doseRange.low ? { low: e.doseRange.low } : {}) };
   }
   const stu3 = d as Stu3Dosage;
   if (stu3.doseQuantity) return { quantity: stu3.doseQuantity, fromRange: false };
-  if (stu3.doseRange?.high) return { quantity: stu3.doseRange.high, fromRange: true };
+  if (stu3.doseRange?.high) return { quantity: stu3.doseRange.high, fromRange: true, ...(stu3.doseRange.low ? { low: stu3.doseRange.low } : {}) };
   return undefined;
 }
 
@@ -229,6 +231,21 @@ function frequencyOf(d: Dosage): Frequency | string {
 interface LineDose {
   mgPerDay: number;
   derivation: string;
+  /** From a doseRange: the daily dose at the range's low value (undefined when it has none or it cannot be read). */
+  range?: { lowMgPerDay?: number };
+}
+
+/** mg per administration of an amount, or why not. */
+function mgOf(amount: Amount, strength: ProductStrength | undefined): { mg: number; text: string } | string {
+  if (amount.kind === 'mg') return { mg: amount.mg, text: amount.text };
+  if (amount.kind === 'count') {
+    if (!strength) return `the dose is ${fmt(amount.count)} ${amount.form}(s) but the strength per ${amount.form} is unknown`;
+    if (strength.per !== 'unit') return `the dose is a ${amount.form} count but the product strength is per mL`;
+    const form = amount.form === 'unit' ? strength.form : amount.form;
+    return { mg: amount.count * strength.mg, text: `${amount.text} × ${fmt(strength.mg)} mg ${form}` };
+  }
+  if (!strength || strength.per !== 'mL') return 'the dose is a volume but the concentration (mg per mL) is unknown';
+  return { mg: amount.ml * strength.mg, text: `${amount.text} × ${fmt(strength.mg)} mg/mL` };
 }
 
 function lineDose(d: Dosage, strength: ProductStrength | undefined): LineDose | string {
@@ -237,27 +254,19 @@ function lineDose(d: Dosage, strength: ProductStrength | undefined): LineDose | 
   if (!dq) return text ? `free-text dosing only ("${truncate(text)}")` : 'the dosage has no dose quantity';
   const amount = amountOf(dq.quantity, dq.fromRange);
   if (typeof amount === 'string') return amount;
-  let mgPerAdministration: number;
-  let doseText: string;
-  if (amount.kind === 'mg') {
-    mgPerAdministration = amount.mg;
-    doseText = amount.text;
-  } else if (amount.kind === 'count') {
-    if (!strength) return `the dose is ${fmt(amount.count)} ${amount.form}(s) but the strength per ${amount.form} is unknown`;
-    if (strength.per !== 'unit') return `the dose is a ${amount.form} count but the product strength is per mL`;
-    mgPerAdministration = amount.count * strength.mg;
-    const form = amount.form === 'unit' ? strength.form : amount.form;
-    doseText = `${amount.text} × ${fmt(strength.mg)} mg ${form}`;
-  } else {
-    if (!strength || strength.per !== 'mL') return 'the dose is a volume but the concentration (mg per mL) is unknown';
-    mgPerAdministration = amount.ml * strength.mg;
-    doseText = `${amount.text} × ${fmt(strength.mg)} mg/mL`;
-  }
+  const each = mgOf(amount, strength);
+  if (typeof each === 'string') return each;
   const freq = frequencyOf(d);
   if (typeof freq === 'string') return freq;
-  const mgPerDay = mgPerAdministration * freq.perDay;
+  const mgPerDay = each.mg * freq.perDay;
   if (!Number.isFinite(mgPerDay)) return 'the dose or frequency is out of range';
-  return { mgPerDay, derivation: `${doseText} × ${fmt(freq.perDay)}/day (${freq.text}) = ${fmt(mgPerDay)} mg/day` };
+  const line: LineDose = { mgPerDay, derivation: `${each.text} × ${fmt(freq.perDay)}/day (${freq.text}) = ${fmt(mgPerDay)} mg/day` };
+  if (dq.fromRange) {
+    const lowAmount = dq.low ? amountOf(dq.low, false) : undefined;
+    const low = lowAmount && typeof lowAmount !== 'string' ? mgOf(lowAmount, strength) : undefined;
+    line.range = low && typeof low !== 'string' ? { lowMgPerDay: low.mg * freq.perDay } : {};
+  }
+  return line;
 }
 
 function truncate(s: string, n = 60): string {
@@ -266,6 +275,22 @@ function truncate(s: string, n = 60): string {
 
 function roundMg(mg: number): number {
   return Math.round(mg * 1000) / 1000;
+}
+
+/** The range of a sum: undefined when no part is a range; the low end unknown when any range part lacks one. */
+function rangeOfSum(parts: ReadonlyArray<{ mgPerDay: number; range?: { lowMgPerDay?: number } }>): { lowMgPerDay?: number } | undefined {
+  if (!parts.some((p) => p.range)) return undefined;
+  let low = 0;
+  for (const p of parts) {
+    const partLow = p.range ? p.range.lowMgPerDay : p.mgPerDay;
+    if (partLow === undefined) return {};
+    low += partLow;
+  }
+  return { lowMgPerDay: roundMg(low) };
+}
+
+function withRange(result: Extract<DoseResult, { kind: 'computed' }>, range: { lowMgPerDay?: number } | undefined): DoseResult {
+  return range ? { ...result, range } : result;
 }
 
 /**
@@ -290,21 +315,22 @@ export function dailyDose(dosages: Dosage[] | undefined, strength?: ProductStren
   const phases = sequences.map((s) => {
     const doses = [...lines.filter((l) => l.sequence === s).map((l) => l.dose), ...unsequenced];
     const mg = doses.reduce((sum, x) => sum + x.mgPerDay, 0);
-    return { s, mg, text: doses.map((x) => x.derivation).join(' + ') };
+    return { s, mg, text: doses.map((x) => x.derivation).join(' + '), range: rangeOfSum(doses) };
   });
   const largest = phases.reduce((a, b) => (b.mg > a.mg ? b : a));
   const mgPerDay = roundMg(largest.mg);
   if (!Number.isFinite(mgPerDay)) return { kind: 'unparseable', reason: 'the dose or frequency is out of range' };
   const derivation = `${phases.map((p) => `sequence ${p.s}: ${p.text}${p.text.includes('+') ? ` → ${fmt(p.mg)} mg/day` : ''}`).join('; ')}; consecutive phases, the largest counts: ${fmt(mgPerDay)} mg/day`;
-  return { kind: 'computed', mgPerDay, derivation };
+  return withRange({ kind: 'computed', mgPerDay, derivation }, largest.range);
 }
 
 function computed(doses: LineDose[], note: string | undefined): DoseResult {
   const mgPerDay = roundMg(doses.reduce((sum, x) => sum + x.mgPerDay, 0));
   if (!Number.isFinite(mgPerDay)) return { kind: 'unparseable', reason: 'the dose or frequency is out of range' };
-  if (doses.length === 1 && doses[0]) return { kind: 'computed', mgPerDay, derivation: doses[0].derivation };
+  const range = rangeOfSum(doses);
+  if (doses.length === 1 && doses[0]) return withRange({ kind: 'computed', mgPerDay, derivation: doses[0].derivation }, range);
   const derivation = `${doses.map((x) => x.derivation).join(' + ')} → ${fmt(mgPerDay)} mg/day${note ? ` (${note})` : ' (taken together)'}`;
-  return { kind: 'computed', mgPerDay, derivation };
+  return withRange({ kind: 'computed', mgPerDay, derivation }, range);
 }
 
 /**
@@ -317,10 +343,11 @@ export function totalDose(results: DoseResult[], labels?: string[]): DoseResult 
   const parts = results.filter((r): r is Extract<DoseResult, { kind: 'computed' }> => r.kind === 'computed');
   const mgPerDay = roundMg(parts.reduce((sum, r) => sum + r.mgPerDay, 0));
   if (parts.length === 0) return { kind: 'computed', mgPerDay: 0, derivation: 'no imatinib orders: 0 mg/day' };
+  const range = rangeOfSum(parts);
   if (parts.length === 1 && parts[0]) {
     const only = parts[0];
-    return { kind: 'computed', mgPerDay, derivation: labels?.[0] ? `${labels[0]}: ${only.derivation}` : only.derivation };
+    return withRange({ kind: 'computed', mgPerDay, derivation: labels?.[0] ? `${labels[0]}: ${only.derivation}` : only.derivation }, range);
   }
   const derivation = `${parts.map((r, i) => `${labels?.[i] ? `${labels[i]}: ` : ''}${r.derivation}`).join('; ')}; total ${parts.map((r) => fmt(r.mgPerDay)).join(' + ')} = ${fmt(mgPerDay)} mg/day`;
-  return { kind: 'computed', mgPerDay, derivation };
+  return withRange({ kind: 'computed', mgPerDay, derivation }, range);
 }

@@ -1,7 +1,7 @@
 /**
  * What a MedicationRequest/MedicationStatement is a request for: its medicationCodeableConcept, or the
  * Medication it references (contained "#id", in the draft Bundle, or among other resources), plus the
- * imatinib recognition of RULES.md §1 and the product strength needed by the dose computation.
+ * imatinib recognition of docs/clinical-rules.md §1 and the product strength needed by the dose computation.
  */
 import type { Bundle, CodeableConcept, Coding, FhirResource, Medication, MedicationRequest, MedicationStatement, Quantity } from 'fhir/r4';
 import type { ProductStrength } from './dose';
@@ -21,10 +21,10 @@ export function relativeReference(reference: unknown): string | undefined {
   return m ? `${m[1]}/${m[2]}` : undefined;
 }
 
-/** Build the lookup once per request from the draft Bundle and any other resources (prefetch, fetched data). */
 const RELATIVE_REFERENCE = /(?:^|\/)([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]+)?\/?$/;
 
-export function indexMedications(draftOrders: Bundle | undefined, extra: Iterable<FhirResource> = []): Map<string, Medication> {
+/** Build the lookup once per request from the draft Bundle and the Medications the data layer handed over. */
+export function indexMedications(draftOrders: Bundle | undefined, extra: Iterable<Medication | FhirResource> = []): Map<string, Medication> {
   const map = new Map<string, Medication>();
   const add = (m: Medication, fullUrl?: string): void => {
     const id = asString(m.id);
@@ -35,34 +35,56 @@ export function indexMedications(draftOrders: Bundle | undefined, extra: Iterabl
     const r = entry.resource;
     if (r?.resourceType === 'Medication') add(r as Medication, entry.fullUrl);
   }
-  for (const r of asArray<FhirResource>([...extra])) if (r.resourceType === 'Medication') add(r);
+  for (const r of asArray<FhirResource>([...extra] as FhirResource[])) if (r.resourceType === 'Medication') add(r);
   return map;
 }
 
 export interface ResolvedMedication {
-  /** medicationCodeableConcept of the record, or Medication.code of the referenced Medication. */
+  /** medicationCodeableConcept of the record, Medication.code of the referenced Medication, or the reference's display as text. */
   concept?: CodeableConcept;
   medication?: Medication;
+  /**
+   * How the medication is known: its own concept, a contained or known Medication, only the reference's
+   * display ("known by name"), or not at all (a reference nothing resolves and without a display).
+   */
+  via: 'concept' | 'medication' | 'display' | 'unidentified';
+  /** The reference that no Medication resolved ("Medication/abc" or as written), for via display/unidentified. */
+  unresolvedReference?: string;
+}
+
+/** The Medication a non-contained reference names in the lookup, by the reference as written or its "Medication/id". */
+function lookupReference(reference: string, lookup: MedicationLookup): Medication | undefined {
+  const relative = relativeReference(reference);
+  return lookup.get(reference) ?? (relative ? lookup.get(relative) : undefined);
 }
 
 export function resolveMedication(record: MedicationRecord, lookup: MedicationLookup): ResolvedMedication {
-  if (typeof record.medicationCodeableConcept === 'object' && record.medicationCodeableConcept !== null) return { concept: record.medicationCodeableConcept };
+  if (typeof record.medicationCodeableConcept === 'object' && record.medicationCodeableConcept !== null) return { concept: record.medicationCodeableConcept, via: 'concept' };
   const reference = asString(record.medicationReference?.reference)?.trim();
-  if (!reference) return {};
   let medication: Medication | undefined;
-  if (reference.startsWith('#')) {
+  if (reference?.startsWith('#')) {
     const id = reference.slice(1);
     medication = asArray(record.contained).find((c): c is Medication => c.resourceType === 'Medication' && c.id === id);
-  } else {
-    const relative = relativeReference(reference);
-    medication = lookup.get(reference) ?? (relative ? lookup.get(relative) : undefined);
+  } else if (reference) {
+    medication = lookupReference(reference, lookup);
   }
-  if (!medication) {
-    // An unresolvable reference can still carry a display ("imatinib 400 mg tablet").
-    const display = asString(record.medicationReference?.display);
-    return display ? { concept: { text: display } } : {};
-  }
-  return { concept: medication.code, medication };
+  if (medication) return { ...(medication.code ? { concept: medication.code } : {}), medication, via: 'medication' };
+  // An unresolved reference can still carry a display ("imatinib 400 mg tablet"): the medication is known by name.
+  const display = asString(record.medicationReference?.display)?.trim();
+  const unresolved = reference ? { unresolvedReference: relativeReference(reference) ?? reference } : {};
+  if (display) return { concept: { text: display }, via: 'display', ...unresolved };
+  return { via: 'unidentified', ...unresolved };
+}
+
+/**
+ * The medicationReference of a record that neither its contained resources nor the lookup resolve, as
+ * "Medication/<id>" (or as written when it is not a plain read): what the data layer may read from the server.
+ */
+export function unresolvedMedicationReference(record: MedicationRecord, lookup: MedicationLookup): string | undefined {
+  if (typeof record.medicationCodeableConcept === 'object' && record.medicationCodeableConcept !== null) return undefined;
+  const reference = asString(record.medicationReference?.reference)?.trim();
+  if (!reference || reference.startsWith('#') || lookupReference(reference, lookup)) return undefined;
+  return reference;
 }
 
 /** RxNorm codings of the medication: its code, then (for a Medication) its ingredients. */
@@ -83,7 +105,7 @@ function allTexts(resolved: ResolvedMedication): string[] {
 }
 
 /**
- * RULES.md §1: an imatinib RxNorm code recognises imatinib; any other RxNorm code is decisive (not imatinib);
+ * docs/clinical-rules.md §1: an imatinib RxNorm code recognises imatinib; any other RxNorm code is decisive (not imatinib);
  * only when there is no RxNorm code at all does "imatinib"/"Gleevec"/"Glivec" in text or a display count.
  * dosageInstruction.text is never looked at.
  */

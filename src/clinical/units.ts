@@ -1,5 +1,5 @@
 /**
- * Unit conversion for lab values (RULES.md §2 labs), on top of UCUM (@lhncbc/ucum-lhc). Real data carries
+ * Unit conversion for lab values (docs/clinical-rules.md §2 labs), on top of UCUM (@lhncbc/ucum-lhc). Real data carries
  * UCUM codes, UCUM-like unit text and plain lab shorthand ("K/uL", "x10E3/uL", "IU/L", "mL/min/1.73m2"),
  * so each quantity is first mapped to UCUM candidates through a small alias table for its kind of lab.
  * Conversion factors are computed once per (from, to, molar mass) and cached; results are rounded to 12

@@ -44,5 +44,5 @@ export function warmUpRequest(now: Date): ClinicalRequest {
     lab('warm-up-alt', today, '1742-6', 30, 'U/L', 40),
     lab('warm-up-crcl', today, '35591-7', 90, 'mL/min'),
   ];
-  return { hook: 'order-sign', draftOrders, patientResources, now };
+  return { orders: [order], draftOrders, patientResources, now };
 }

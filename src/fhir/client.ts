@@ -1,6 +1,8 @@
 /**
- * The FHIR REST client for prefetch keys the CDS client did not send: one GET per page, bounded in time
- * (per call and by the request's budget) and in size, following search `next` links within limits.
+ * The FHIR REST client of a data session: prefetch keys the CDS client did not send (one GET per page,
+ * following search `next` links within limits) and single-resource reads (GET Type/id, e.g. the Medications
+ * patient records reference). Every call is bounded in time (per call and by the request's budget) and in
+ * size, carries the request's access token, and never follows a redirect.
  *
  * Outcomes are data, not exceptions: each fetch answers resources or the reason it could not. Reasons never
  * contain URLs (they carry patient ids) or the access token; they name statuses, limits and error codes.
@@ -38,6 +40,11 @@ export type KeyFetchResult =
       truncated: boolean;
       status: number;
     }
+  | { ok: false; reason: string; status?: number };
+
+export type ReadResult =
+  /** `resource` is absent when the server has no such resource (404/410). */
+  | { ok: true; status: number; resource?: FhirResource }
   | { ok: false; reason: string; status?: number };
 
 type HttpResult = { ok: true; status: number; body: unknown } | { ok: false; reason: string; status?: number };
@@ -87,6 +94,11 @@ export interface FhirClient {
   fetchKey(kind: 'read' | 'search', resourceType: string, relativeUrl: string, target: FhirTarget, deadline: FetchDeadline): Promise<KeyFetchResult>;
   /** Continue a searchset from its `next` link (a paged prefetch Bundle); `pagesRead` already consumed. */
   followPages(next: string, pagesRead: number, target: FhirTarget, deadline: FetchDeadline): Promise<KeyFetchResult>;
+  /**
+   * GET `Type/id` (id already checked as a FHIR id): the resource, nothing on 404/410, or why not (another
+   * status, a body that is not a resource of that type and id, an OperationOutcome).
+   */
+  readResource(resourceType: string, id: string, target: FhirTarget, deadline: FetchDeadline): Promise<ReadResult>;
 }
 
 export interface FhirClientDeps {
@@ -125,7 +137,7 @@ export function createFhirClient(cfg: FhirClientConfig, deps: FhirClientDeps): F
     }
   }
 
-  function statusFailure(status: number): KeyFetchResult {
+  function statusFailure(status: number): { ok: false; status: number; reason: string } {
     if (status === 401 || status === 403) return { ok: false, status, reason: `FHIR server refused access (HTTP ${status})` };
     if (status >= 300 && status < 400) return { ok: false, status, reason: `FHIR server redirected (HTTP ${status}); redirects are not followed` };
     if (status === 0) return { ok: false, status, reason: 'FHIR server redirected; redirects are not followed' };
@@ -192,6 +204,19 @@ export function createFhirClient(cfg: FhirClientConfig, deps: FhirClientDeps): F
 
     followPages(next, pagesRead, target, deadline) {
       return readPages(next, [], pagesRead, target, deadline);
+    },
+
+    async readResource(resourceType, id, target, deadline) {
+      const result = await get(`${target.base}/${resourceType}/${id}`, target, deadline);
+      if (!result.ok) return result;
+      const { status, body } = result;
+      if (status === 404 || status === 410) return { ok: true, status };
+      if (status !== 200) return statusFailure(status);
+      if (!isResourceLike(body)) return { ok: false, status, reason: 'FHIR server answered with JSON that is not a FHIR resource' };
+      if (body.resourceType === 'OperationOutcome') return { ok: false, status, reason: 'FHIR server answered with an OperationOutcome' };
+      if (body.resourceType !== resourceType) return { ok: false, status, reason: `FHIR server answered a read of ${resourceType} with a ${body.resourceType}` };
+      if (body.id !== id) return { ok: false, status, reason: `FHIR server answered a read of ${resourceType} with another ${resourceType}` };
+      return { ok: true, status, resource: body };
     },
   };
 }

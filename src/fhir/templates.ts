@@ -6,7 +6,10 @@
  * `{{context.encounterId}}`, and the ids derived from `context.userId` ("Practitioner/abc"):
  * `{{userPractitionerId}}`, `{{userPractitionerRoleId}}`, `{{userPatientId}}`, `{{userRelatedPersonId}}`.
  * A template whose token has no value in this request (encounterId absent, userId of another type) cannot be
- * fetched: the key is unavailable, and the resolver says why.
+ * fetched: the key is missing, and the resolver says why.
+ *
+ * loadServices (src/protocol/services.ts) compiles every service's templates once at start-up and keeps them
+ * on the service definition (`prefetchTemplates`); the data layer takes that CompiledTemplates object.
  */
 import type { PrefetchTemplates } from './types';
 
@@ -41,6 +44,12 @@ export interface CompiledTemplate {
   /** `read` = `Type/{{token}}` (404 means "no such resource"); `search` = `Type?params`. */
   readonly kind: 'read' | 'search';
   readonly resourceType: string;
+  /**
+   * The codes of the template's `code` search parameter, "system|code" as written (e.g.
+   * "http://loinc.org|751-8"; percent-encoding such as `%7C` decoded, comma-separated values split, several
+   * `code` parameters joined). Undefined when the template has no `code` parameter.
+   */
+  readonly codes?: readonly string[];
   readonly parts: readonly TemplatePart[];
 }
 
@@ -81,26 +90,41 @@ function compileOne(key: string, template: string): CompiledTemplate {
   if (last < template.length) parts.push({ literal: template.slice(last) });
   const literalText = parts.map((p) => ('literal' in p ? p.literal : '')).join('');
   if (literalText.includes('{{') || literalText.includes('}}')) throw new TemplateError(`prefetch "${key}": unbalanced braces in "${template}"`);
-  return { key, template, kind, resourceType, parts };
+  const codes = kind === 'search' && queryStart >= 0 ? codeParameter(key, template.slice(queryStart + 1)) : undefined;
+  return { key, template, kind, resourceType, ...(codes ? { codes } : {}), parts };
 }
-
-// Callers may pass the raw templates object of a service definition; it is compiled once (at start-up by
-// compileTemplates, else on first use) and the result kept per object identity.
-const compiledCache = new WeakMap<PrefetchTemplates, CompiledTemplates>();
 
 /**
- * Parse every template of a service. Throws TemplateError naming the key at start-up, never per request.
- * The result is also remembered for the `templates` object itself, so obtain(service.prefetch, …) reuses it.
+ * The values of the `code` parameters of a search query ("a=1&code=s|c1,s|c2"), or undefined when there is
+ * none. Each parameter value is percent-decoded, then split at commas not escaped as `\,` (FHIR search
+ * syntax); values holding a token are left out (their codes are only known per request).
  */
-export function compileTemplates(templates: PrefetchTemplates): CompiledTemplates {
-  const compiled = new CompiledTemplates(Object.entries(templates).map(([key, template]) => compileOne(key, template)));
-  compiledCache.set(templates, compiled);
-  return compiled;
+function codeParameter(key: string, query: string): readonly string[] | undefined {
+  let found = false;
+  const codes: string[] = [];
+  for (const pair of query.split('&')) {
+    const eq = pair.indexOf('=');
+    const name = eq >= 0 ? pair.slice(0, eq) : pair;
+    if (name !== 'code') continue;
+    found = true;
+    const raw = eq >= 0 ? pair.slice(eq + 1) : '';
+    let value: string;
+    try {
+      value = decodeURIComponent(raw);
+    } catch {
+      throw new TemplateError(`prefetch "${key}": the code parameter is not valid percent-encoding`);
+    }
+    for (const code of value.split(/(?<!\\),/)) {
+      const unescaped = code.replace(/\\,/g, ',');
+      if (unescaped !== '' && !unescaped.includes('{{')) codes.push(unescaped);
+    }
+  }
+  return found ? Object.freeze(codes) : undefined;
 }
 
-export function ensureCompiled(templates: PrefetchTemplates | CompiledTemplates): CompiledTemplates {
-  if (templates instanceof CompiledTemplates) return templates;
-  return compiledCache.get(templates) ?? compileTemplates(templates);
+/** Parse every template of a service. Throws TemplateError naming the key (at start-up, never per request). */
+export function compileTemplates(templates: PrefetchTemplates): CompiledTemplates {
+  return new CompiledTemplates(Object.entries(templates).map(([key, template]) => compileOne(key, template)));
 }
 
 function tokenValue(token: TemplateToken, context: Record<string, unknown>): string | { missing: string } {

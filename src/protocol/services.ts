@@ -1,11 +1,16 @@
 /**
  * The CDS services this deployment offers, one JSON file each in hooks/. Validated at start-up (a bad file
- * stops the process naming the file and field); the discovery document is serialised once.
+ * stops the process naming the file and field): the fields below, a `prefetchLabels` entry (the words a
+ * prescriber reads) for every prefetch key and none for another key, prefetch templates that compile, and at
+ * least one Condition search key (the GIST gate needs the patient's Conditions). Each definition keeps its
+ * compiled templates (`prefetchTemplates`), so requests never parse a template. The discovery document is
+ * serialised once, CDS Hooks fields only (no labels).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../config';
+import { CompiledTemplates, TemplateError, compileTemplates } from '../fhir/templates';
 
 /** Tokens CDS Hooks 2.0 allows in our hooks' prefetch templates (order-select/order-sign context fields). */
 const ALLOWED_TOKENS = new Set(['context.patientId', 'context.userId', 'context.encounterId', 'userPractitionerId']);
@@ -24,18 +29,36 @@ const prefetchTemplate = z
     if (/[?&]_include|[?&]_revinclude|[?&]_elements/.test(template)) ctx.addIssue({ code: 'custom', message: '_include/_revinclude/_elements are outside the CDS Hooks 2.0 prefetch subset' });
   });
 
-const serviceFile = z.strictObject({
-  id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'must be lower-case letters, digits and hyphens'),
-  hook: z.enum(['order-select', 'order-sign']),
-  title: z.string().min(1),
-  description: z.string().min(1),
-  usageRequirements: z.string().min(1).optional(),
-  prefetch: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9]*$/), prefetchTemplate).refine((p) => Object.keys(p).length > 0, 'must not be empty'),
-  /** Adds the pharmacy VERIFICATION_SUMMARY card. */
-  verificationSummary: z.boolean(),
-});
+const serviceFile = z
+  .strictObject({
+    id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'must be lower-case letters, digits and hyphens'),
+    hook: z.enum(['order-select', 'order-sign']),
+    title: z.string().min(1),
+    description: z.string().min(1),
+    usageRequirements: z.string().min(1).optional(),
+    prefetch: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9]*$/), prefetchTemplate).refine((p) => Object.keys(p).length > 0, 'must not be empty'),
+    /** For every prefetch key, the words a prescriber reads ("labs", "medication list"). */
+    prefetchLabels: z.record(z.string(), z.string()),
+    /** Adds the pharmacy VERIFICATION_SUMMARY card. */
+    verificationSummary: z.boolean(),
+  })
+  .superRefine((service, ctx) => {
+    for (const key of Object.keys(service.prefetch)) {
+      const label = service.prefetchLabels[key];
+      if (label === undefined) ctx.addIssue({ code: 'custom', path: ['prefetchLabels', key], message: `prefetch key "${key}" has no label` });
+      else if (label.trim() === '') ctx.addIssue({ code: 'custom', path: ['prefetchLabels', key], message: `the label of prefetch key "${key}" is empty` });
+    }
+    for (const key of Object.keys(service.prefetchLabels)) {
+      if (!Object.prototype.hasOwnProperty.call(service.prefetch, key)) {
+        ctx.addIssue({ code: 'custom', path: ['prefetchLabels', key], message: `"${key}" is not a prefetch key of this service` });
+      }
+    }
+  });
 
-export type ServiceDefinition = z.infer<typeof serviceFile>;
+export type ServiceDefinition = z.infer<typeof serviceFile> & {
+  /** `prefetch` compiled at start-up, for the data layer. */
+  prefetchTemplates: CompiledTemplates;
+};
 
 export interface ServiceRegistry {
   list: ServiceDefinition[];
@@ -70,8 +93,19 @@ export function loadServices(dir: string = findHooksDir()): ServiceRegistry {
       const why = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
       throw new ConfigError(`hooks/${file} is invalid: ${why}`);
     }
-    const service = result.data;
-    if (`${service.id}.json` !== file) throw new ConfigError(`hooks/${file}: id "${service.id}" must match the file name`);
+    const parsed = result.data;
+    if (`${parsed.id}.json` !== file) throw new ConfigError(`hooks/${file}: id "${parsed.id}" must match the file name`);
+    let prefetchTemplates: CompiledTemplates;
+    try {
+      prefetchTemplates = compileTemplates(parsed.prefetch);
+    } catch (e) {
+      if (e instanceof TemplateError) throw new ConfigError(`hooks/${file} is invalid: ${e.message}`);
+      throw e;
+    }
+    if (!prefetchTemplates.entries.some((t) => t.kind === 'search' && t.resourceType === 'Condition')) {
+      throw new ConfigError(`hooks/${file} is invalid: prefetch: needs a Condition search key (Condition?patient=...): the GIST gate needs the patient's Conditions`);
+    }
+    const service: ServiceDefinition = { ...parsed, prefetchTemplates };
     if (byId.has(service.id)) throw new ConfigError(`hooks/${file}: duplicate service id "${service.id}"`);
     byId.set(service.id, service);
     list.push(service);

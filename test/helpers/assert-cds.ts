@@ -1,5 +1,5 @@
 /**
- * Reusable CDS Hooks 2.0.1 response assertions (CHECKLIST.md Part A0/A4/A8), for unit and HTTP tests:
+ * Reusable CDS Hooks 2.0.1 response assertions (docs/cds-hooks-checklist.md Part A0/A4/A8), for unit and HTTP tests:
  *
  *   assertNoEmptyValues(body);                 // no null, "", [] or {} anywhere, except "cards": []
  *   assertValidCard(card, draftOrders);        // one card, its suggestions and actions
@@ -44,7 +44,17 @@ function findDraft(draftOrders: Bundle | undefined, resourceType: string, id: st
   return draftEntries(draftOrders).find((r) => r.resourceType === resourceType && r.id === id);
 }
 
-/** An update must carry the whole draft resource: same identity and clinical fields, only dosageInstruction changed. */
+/** 100 mg imatinib products and the 400 mg tablet an 800 mg/day update may switch them to (docs/clinical-rules.md §4, 1.1). */
+const TABLET_SWITCH: Record<string, string> = { '403878': '403879', '404588': '404589' };
+
+function rxnormOf(mr: MedicationRequest): string | undefined {
+  return mr.medicationCodeableConcept?.coding?.find((c) => c.system === 'http://www.nlm.nih.gov/research/umls/rxnorm')?.code;
+}
+
+/**
+ * An update must carry the whole draft resource: same identity and clinical fields, only dosageInstruction
+ * changed, except that an 800 mg/day update of a 100 mg product switches the medication to the 400 mg tablet.
+ */
 function assertWholeResourceUpdate(action: Action, draftOrders: Bundle | undefined): void {
   const resource = action.resource as MedicationRequest | undefined;
   expect(resource).toBeDefined();
@@ -55,10 +65,20 @@ function assertWholeResourceUpdate(action: Action, draftOrders: Bundle | undefin
   expect(resource.status).toBe(original.status);
   expect(resource.intent).toBe(original.intent);
   expect(resource.subject).toEqual(original.subject);
-  expect(resource.medicationCodeableConcept).toEqual(original.medicationCodeableConcept);
-  expect(resource.medicationReference).toEqual(original.medicationReference);
-  const { dosageInstruction: newDosage, ...rest } = resource;
-  const { dosageInstruction: _oldDosage, ...originalRest } = original;
+  const updatedCode = rxnormOf(resource);
+  const switched = updatedCode !== undefined && Object.values(TABLET_SWITCH).includes(updatedCode) && updatedCode !== rxnormOf(original);
+  if (switched) {
+    // Only from the matching 100 mg product, and only for 400 mg twice daily.
+    const from = Object.entries(TABLET_SWITCH).find(([, to]) => to === updatedCode)?.[0];
+    expect(rxnormOf(original) ?? 'referenced').toBe(original.medicationReference ? 'referenced' : from);
+    expect(resource.dosageInstruction?.[0]?.doseAndRate?.[0]?.doseQuantity?.value).toBe(400);
+    expect(resource.dosageInstruction?.[0]?.timing?.repeat?.frequency).toBe(2);
+  } else {
+    expect(resource.medicationCodeableConcept).toEqual(original.medicationCodeableConcept);
+    expect(resource.medicationReference).toEqual(original.medicationReference);
+  }
+  const { dosageInstruction: newDosage, medicationCodeableConcept: _m1, medicationReference: _r1, contained: _c1, ...rest } = resource;
+  const { dosageInstruction: _oldDosage, medicationCodeableConcept: _m2, medicationReference: _r2, contained: _c2, ...originalRest } = original;
   // Everything else is the client's draft as sent, less any null/empty values (CDS Hooks forbids them in responses).
   expect(rest).toEqual(withoutEmpty(originalRest));
   expect(newDosage?.length).toBeGreaterThan(0);

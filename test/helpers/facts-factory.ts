@@ -12,7 +12,12 @@ import { loadConfig, type ClinicalConfig } from '../../src/config';
 import { buildRuleContext } from '../../src/clinical/rules/context';
 import { runRules, type RuleRun } from '../../src/clinical/rules/run';
 import type { RuleContext } from '../../src/clinical/rules/types';
-import type { DoseResult, DrugEvidence, Evidence, GenotypeFacts, ImatinibOrder, LabValue, PatientFacts, RenalFunction } from '../../src/clinical/types';
+import { totalDose } from '../../src/clinical/dose';
+import { DataGaps, type MissingData } from '../../src/clinical/gaps';
+import type { Comparator, DoseResult, DrugEvidence, Evidence, GenotypeFacts, ImatinibOrder, LabSlot, LabValue, PatientFacts, RenalFunction, UnusableResult } from '../../src/clinical/types';
+import { IMATINIB_BY_RXCUI } from '../../src/clinical/terminology/imatinib';
+import { INTERACTING_DRUGS } from '../../src/clinical/terminology/interacting-drugs';
+import { unknown } from '../../src/clinical/tri';
 import { imatinibOrder, NOW, daysAgo } from './fhir-builders';
 
 /** The shipped defaults (config/default.json), as the service loads them. */
@@ -35,6 +40,14 @@ export interface LiverLab {
   /** ULN in the same unit; omit for a result without referenceRange.high. */
   uln?: number;
   date?: string;
+  comparator?: Comparator;
+}
+
+/** A lab with a comparator ("<15"), or with newer results that are not values. */
+export interface LabOptions {
+  value: number;
+  comparator?: Comparator;
+  unusable?: UnusableResult[];
 }
 
 export interface FactsOptions {
@@ -45,6 +58,10 @@ export interface FactsOptions {
   genotype?: Genotype;
   /** Currently taking imatinib (active/on-hold record): current daily dose, start date (default 2025-03-01). */
   taking?: { mgPerDay: number | 'unparseable'; start?: string };
+  /** Whether imatinib is taken is not known (an active record whose medication could not be identified). */
+  takingUnknown?: boolean;
+  /** Preliminary KIT/PDGFRA results (dates). */
+  pendingGenotype?: string[];
   /** Earlier imatinib therapy only (no active record). */
   previousStart?: string;
   /** A worsened disease status after the start of therapy. `current` (default true) = latest and within the window. */
@@ -52,13 +69,13 @@ export interface FactsOptions {
   /** The latest disease status when it is not worsened (e.g. stable after an earlier progression). */
   latestStatus?: { display: string; code: string; date: string };
   /** Labs in canonical units, dated `labDate` (default 3 days ago). */
-  anc?: number;
-  platelets?: number;
+  anc?: number | LabOptions;
+  platelets?: number | LabOptions;
   bilirubin?: LiverLab;
   alt?: LiverLab;
   ast?: LiverLab;
-  crcl?: number;
-  egfr?: number;
+  crcl?: number | LabOptions;
+  egfr?: number | LabOptions;
   labDate?: string;
   inducers?: string[];
   inhibitors?: string[];
@@ -72,7 +89,7 @@ function ev(description: string, sourceRef: string, date?: string): Evidence {
 }
 
 function genotypeFacts(g: Genotype): GenotypeFacts {
-  const tested = { mutationTested: true, kitTested: true, pdgfraTested: true, kitVariantPresent: false, pdgfraVariantPresent: false };
+  const tested = { mutationTested: true, kitTested: true, pdgfraTested: true, kitVariantPresent: false, pdgfraVariantPresent: false, pending: [] };
   const exon9 = ev('KIT exon 9 c.1504_1509dup', 'Observation/var-kit9', '2025-01-20');
   const d842v = ev('PDGFRA p.Asp842Val', 'Observation/var-d842v', '2025-01-20');
   switch (g) {
@@ -89,18 +106,26 @@ function genotypeFacts(g: Genotype): GenotypeFacts {
     case 'sdh-deficient':
       return { ...tested, kitVariantPresent: false, sdhOrNf1: ev('SDHB variant present', 'Observation/var-sdhb', '2025-01-20') };
     case 'kit-only-tested':
-      return { mutationTested: true, kitTested: true, pdgfraTested: false, kitVariantPresent: false, pdgfraVariantPresent: false };
+      return { mutationTested: true, kitTested: true, pdgfraTested: false, kitVariantPresent: false, pdgfraVariantPresent: false, pending: [] };
     case 'untested':
-      return { mutationTested: false, kitTested: false, pdgfraTested: false, kitVariantPresent: false, pdgfraVariantPresent: false };
+      return { mutationTested: false, kitTested: false, pdgfraTested: false, kitVariantPresent: false, pdgfraVariantPresent: false, pending: [] };
   }
 }
 
 let labCounter = 0;
-function lab(loinc: string, value: number, unit: string, date: string, uln?: number): LabValue {
+function lab(loinc: string, value: number | LabOptions, unit: string, date: string, uln?: number, comparator?: Comparator): LabValue {
   labCounter += 1;
-  const l: LabValue = { value, unit, date, loinc, sourceRef: `Observation/lab-${labCounter}` };
+  const v = typeof value === 'number' ? { value } : value;
+  const l: LabValue = { value: v.value, unit, date, loinc, sourceRef: `Observation/lab-${labCounter}` };
+  const c = v.comparator ?? comparator;
+  if (c) l.comparator = c;
   if (uln !== undefined) l.uln = uln;
   return l;
+}
+
+function slot(value: LabValue | undefined, o?: number | LabOptions): LabSlot {
+  const unusable = typeof o === 'object' ? (o.unusable ?? []) : [];
+  return value ? { value, unusable } : { unusable };
 }
 
 function dose(mgPerDay: number | 'unparseable'): DoseResult {
@@ -110,21 +135,34 @@ function dose(mgPerDay: number | 'unparseable'): DoseResult {
 }
 
 function drugs(names: string[] | undefined): DrugEvidence[] {
-  return (names ?? []).map((name, i) => ({ name, matchedBy: 'rxnorm', sourceRef: `MedicationRequest/co-${name.replace(/\W+/g, '-')}-${i}` }));
+  return (names ?? []).map((name, i) => {
+    const figure = INTERACTING_DRUGS.find((d) => d.name === name)?.exposureCutPercent;
+    return { name, matchedBy: 'rxnorm', sourceRef: `MedicationRequest/co-${name.replace(/\W+/g, '-')}-${i}`, ...(figure ? { exposureCutPercent: figure } : {}) };
+  });
 }
 
 export function patientFacts(o: FactsOptions = {}): PatientFacts {
   const labDate = o.labDate ?? daysAgo(3);
   const start = o.taking?.start ?? o.previousStart ?? (o.taking ? '2025-03-01' : undefined);
+  const genotype = genotypeFacts(o.genotype ?? 'kit-exon11');
+  genotype.pending = (o.pendingGenotype ?? []).map((d) => ev(`preliminary KIT result reported ${d}, awaiting its final report`, 'Observation/pending-kit', d));
   const f: PatientFacts = {
-    genotype: genotypeFacts(o.genotype ?? 'kit-exon11'),
+    genotype,
     imatinib: {
-      alreadyTaking: o.taking !== undefined,
-      activeRecords: o.taking ? ['MedicationRequest/current-imatinib'] : [],
+      taking: o.taking !== undefined ? true : o.takingUnknown ? unknown({ text: 'an active medication record whose medication could not be identified', cause: 'unidentified' }) : false,
+      currentRecords: o.taking ? ['MedicationRequest/current-imatinib'] : [],
+      unidentifiedCurrent: o.takingUnknown ? ['MedicationStatement/unidentified'] : [],
       ...(start ? { start: ev(`imatinib since ${start}`, 'MedicationRequest/current-imatinib', start) } : {}),
       ...(o.taking ? { currentDose: dose(o.taking.mgPerDay) } : {}),
     },
-    labs: {},
+    labs: {
+      anc: slot(o.anc !== undefined ? lab('751-8', o.anc, '10*9/L', labDate) : undefined, o.anc),
+      platelets: slot(o.platelets !== undefined ? lab('777-3', o.platelets, '10*9/L', labDate) : undefined, o.platelets),
+      bilirubin: slot(o.bilirubin ? lab('1975-2', o.bilirubin.value, 'mg/dL', o.bilirubin.date ?? labDate, o.bilirubin.uln, o.bilirubin.comparator) : undefined),
+      alt: slot(o.alt ? lab('1742-6', o.alt.value, 'U/L', o.alt.date ?? labDate, o.alt.uln, o.alt.comparator) : undefined),
+      ast: slot(o.ast ? lab('1920-8', o.ast.value, 'U/L', o.ast.date ?? labDate, o.ast.uln, o.ast.comparator) : undefined),
+      renal: { unusable: [] },
+    },
     coMedications: { cyp3a4Inducers: drugs(o.inducers), cyp3a4Inhibitors: drugs(o.inhibitors), warfarin: o.warfarin ? drugs(['warfarin']) : [] },
   };
   if (o.gist !== false) f.gist = ev('Gastrointestinal stromal tumor of stomach (ICD-10-CM C49.A2)', 'Condition/gist', '2025-01-10');
@@ -141,13 +179,8 @@ export function patientFacts(o: FactsOptions = {}): PatientFacts {
   if (o.progression && o.progression.current === false && !o.latestStatus) {
     f.latestDiseaseStatus = { code: '271299001', display: "Patient's condition worsened", date: o.progression.date, sourceRef: 'Observation/status-worse' };
   }
-  if (o.anc !== undefined) f.labs.anc = lab('751-8', o.anc, '10*9/L', labDate);
-  if (o.platelets !== undefined) f.labs.platelets = lab('777-3', o.platelets, '10*9/L', labDate);
-  if (o.bilirubin) f.labs.bilirubin = lab('1975-2', o.bilirubin.value, 'mg/dL', o.bilirubin.date ?? labDate, o.bilirubin.uln);
-  if (o.alt) f.labs.alt = lab('1742-6', o.alt.value, 'U/L', o.alt.date ?? labDate, o.alt.uln);
-  if (o.ast) f.labs.ast = lab('1920-8', o.ast.value, 'U/L', o.ast.date ?? labDate, o.ast.uln);
-  if (o.crcl !== undefined) f.labs.renal = { ...lab('35591-7', o.crcl, 'mL/min', labDate), egfrProxy: false } satisfies RenalFunction;
-  else if (o.egfr !== undefined) f.labs.renal = { ...lab('98979-8', o.egfr, 'mL/min/{1.73_m2}', labDate), egfrProxy: true } satisfies RenalFunction;
+  if (o.crcl !== undefined) f.labs.renal = { ...slot(undefined, o.crcl), value: { ...lab('35591-7', o.crcl, 'mL/min', labDate), egfrProxy: false } satisfies RenalFunction };
+  else if (o.egfr !== undefined) f.labs.renal = { ...slot(undefined, o.egfr), value: { ...lab('98979-8', o.egfr, 'mL/min/{1.73_m2}', labDate), egfrProxy: true } satisfies RenalFunction };
   if (o.pregnant) f.pregnancy = ev('Pregnancy status: Pregnant', 'Observation/preg', daysAgo(10));
   if (o.severeHepaticImpairment) f.severeHepaticImpairment = ev('Hepatic failure (ICD-10-CM K72.10)', 'Condition/hepatic-failure', '2026-04-01');
   return f;
@@ -155,6 +188,10 @@ export function patientFacts(o: FactsOptions = {}): PatientFacts {
 
 export interface OrderOptions {
   id?: string;
+  /** RxNorm product (default 403879, the 400 mg tablet). */
+  rxnorm?: string;
+  /** Order status (default draft). */
+  status?: 'draft' | 'active' | 'on-hold';
   /** Daily dose; default 400 (as one 400 mg dose a day). */
   mgPerDay?: number | 'unparseable';
   /** Doses a day in the FHIR resource (default 1); the mg per dose is mgPerDay / timesPerDay. */
@@ -167,34 +204,50 @@ export interface OrderOptions {
 export function order(o: OrderOptions = {}): ImatinibOrder {
   const mgPerDay = o.mgPerDay ?? 400;
   const times = o.timesPerDay ?? 1;
+  const common = { ...(o.id ? { id: o.id } : {}), ...(o.rxnorm ? { rxnorm: o.rxnorm } : {}), ...(o.status ? { status: o.status } : {}) };
   const base =
     mgPerDay === 'unparseable'
-      ? imatinibOrder({ ...(o.id ? { id: o.id } : {}), dosageInstruction: [{ text: 'take as directed' }] })
-      : imatinibOrder({ ...(o.id ? { id: o.id } : {}), mg: mgPerDay / times, frequency: times });
+      ? imatinibOrder({ ...common, dosageInstruction: [{ text: 'take as directed' }] })
+      : imatinibOrder({ ...common, mg: mgPerDay / times, frequency: times });
   const resource: MedicationRequest = { ...base, ...o.resource };
+  const product = IMATINIB_BY_RXCUI.get(o.rxnorm ?? '403879');
   return {
     resource,
     reference: `MedicationRequest/${resource.id ?? ''}`,
-    medicationLabel: 'imatinib 400 MG Oral Tablet',
+    medicationLabel: product?.name ?? 'imatinib',
+    ...(product ? { product } : {}),
     dose: dose(mgPerDay),
   };
 }
 
-/** The §3 total over orders (unparseable when any is), like src/clinical/dose.ts totalDose. */
+/** The §3 total over orders (unparseable when any is), with src/clinical/dose.ts totalDose. */
 function total(orders: ImatinibOrder[]): DoseResult {
-  const bad = orders.find((o) => o.dose.kind === 'unparseable');
-  if (bad && bad.dose.kind === 'unparseable') return bad.dose;
-  const mg = orders.reduce((sum, o) => sum + (o.dose.kind === 'computed' ? o.dose.mgPerDay : 0), 0);
-  return { kind: 'computed', mgPerDay: mg, derivation: orders.map((o) => (o.dose.kind === 'computed' ? `${o.dose.mgPerDay}` : '?')).join(' + ') };
+  return totalDose(orders.map((o) => o.dose));
 }
 
-export function contextFor(facts: PatientFacts, orders: ImatinibOrder[] = [order()], cfg: ClinicalConfig = CFG): RuleContext {
-  return buildRuleContext({ facts, orders, total: total(orders), cfg, now: NOW });
+export function contextFor(facts: PatientFacts, orders: ImatinibOrder[] = [order()], cfg: ClinicalConfig = CFG, missing: MissingData[] = []): RuleContext {
+  return buildRuleContext({ facts, orders, total: total(orders), cfg, now: NOW, gaps: new DataGaps(missing) });
 }
 
 /** Run every rule (with precedence) on a patient described by options and the given orders. */
-export function runFor(o: FactsOptions = {}, orders: ImatinibOrder[] = [order()], cfg: ClinicalConfig = CFG): RuleRun {
-  return runRules(contextFor(patientFacts(o), orders, cfg));
+export function runFor(o: FactsOptions = {}, orders: ImatinibOrder[] = [order()], cfg: ClinicalConfig = CFG, missing: MissingData[] = []): RuleRun {
+  return runRules(contextFor(patientFacts(o), orders, cfg, missing));
+}
+
+/** A missing prefetch key as the hooks' templates describe it: `missingKey('labs')`. */
+export function missingKey(key: 'labs' | 'pregnancy' | 'genomics' | 'diseaseStatus' | 'staging' | 'medicationRequests' | 'medicationStatements' | 'patient'): MissingData {
+  const loinc = (...codes: string[]) => codes.map((c) => `http://loinc.org|${c}`);
+  const table: Record<string, Omit<MissingData, 'key' | 'reason'>> = {
+    labs: { label: 'labs', resourceType: 'Observation', codes: loinc('751-8', '753-4', '26499-4', '777-3', '26515-7', '1975-2', '14631-6', '1742-6', '1920-8', '2164-2', '35591-7', '98979-8', '62238-1', '33914-3') },
+    pregnancy: { label: 'pregnancy', resourceType: 'Observation', codes: loinc('82810-3', '2106-3', '2118-8') },
+    genomics: { label: 'mutation tests', resourceType: 'Observation', codes: loinc('69548-6', '53041-0', '55201-8') },
+    diseaseStatus: { label: 'disease status', resourceType: 'Observation', codes: loinc('97509-4') },
+    staging: { label: 'staging', resourceType: 'Observation', codes: ['http://snomed.info/sct|277208005', 'http://snomed.info/sct|399387003', 'http://snomed.info/sct|371497001', ...loinc('21907-1', '21901-4', '21913-9')] },
+    medicationRequests: { label: 'medication orders', resourceType: 'MedicationRequest' },
+    medicationStatements: { label: 'medication list', resourceType: 'MedicationStatement' },
+    patient: { label: 'patient record', resourceType: 'Patient' },
+  };
+  return { key, reason: 'FHIR server answered HTTP 500', ...(table[key] as Omit<MissingData, 'key' | 'reason'>) };
 }
 
 /** The rule IDs of the issued findings, in issue order. */
@@ -212,4 +265,9 @@ export function outcome(run: RuleRun, ruleId: string) {
   const o = run.outcomes.find((x) => x.ruleId === ruleId);
   if (!o) throw new Error(`no outcome for ${ruleId}`);
   return o;
+}
+
+/** The dose change a finding carries (the one safe target of the request), if any. */
+export function suggested(f: { suggestion?: { kind: string; target?: unknown } }): import('../../src/clinical/rules/types').DoseTarget | undefined {
+  return f.suggestion?.kind === 'dose' ? (f.suggestion.target as import('../../src/clinical/rules/types').DoseTarget) : undefined;
 }

@@ -5,6 +5,12 @@
  * trace), 200 answers are valid CDS responses, no prototype pollution, and a valid request still works after.
  *
  * Deterministic by default (fixed seed); explore with FUZZ_SEED=<n> (or "random") and FUZZ_RUNS=<total>.
+ *
+ * Time-boxed so that a slow or loaded machine cannot make it fail by timing out: each property has its own
+ * wall-clock budget (its share of FUZZ_BUDGET_MS, default 16 s in all) and fast-check stops generating cases when
+ * it is spent (interruptAfterTimeLimit, not marked as a failure), so the same seed runs the same cases, only
+ * fewer of them. Each property must still run cases, and any failing case still fails the test; every `it`
+ * has a jest timeout well above its budget. The runs each property did are printed at the end.
  */
 import http from 'node:http';
 import fc from 'fast-check';
@@ -34,6 +40,16 @@ import { listen, makeService, type ListeningService } from '../helpers/service';
 const TOTAL_RUNS = Number(process.env.FUZZ_RUNS ?? 2000);
 const SEED = process.env.FUZZ_SEED === 'random' ? Date.now() : Number(process.env.FUZZ_SEED ?? 20260601);
 const runs = (share: number) => Math.max(1, Math.round(TOTAL_RUNS * share));
+/** Wall-clock budget of all the properties together; each gets its share, at least MIN_BUDGET_MS. */
+const TOTAL_BUDGET_MS = Number(process.env.FUZZ_BUDGET_MS ?? 16_000);
+const MIN_BUDGET_MS = 2000;
+const budget = (share: number) => Math.max(MIN_BUDGET_MS, Math.round(TOTAL_BUDGET_MS * share));
+/**
+ * jest's timeout for a test: its budget plus ample room. Once the budget is spent fast-check returns at once
+ * (an in-flight case is abandoned, and shrinking a failure stops too), so only a hung setup could reach it.
+ */
+const testTimeout = (share: number) => budget(share) + 20_000;
+const SHARE = { hook: 0.6, feedback: 0.15, raw: 0.15, odd: 0.1 } as const;
 /**
  * Bodies above the configured limit only test the 413 path (covered elsewhere); worse, the server answers
  * before reading them and the client sees a reset mid-upload, which says nothing about the app.
@@ -327,6 +343,30 @@ const contentTypeArb = fc.oneof(
 
 // ------------------------------------------------------------------ properties
 
+const runReport: string[] = [];
+
+/**
+ * Runs a property for its share of the cases within its share of the time budget. fc.check, not fc.assert: an
+ * interrupted run is not a failure (failOnInterrupt false, i.e. markInterruptAsFailure false), but a failing
+ * case is, with fast-check's report (seed and path to replay it), and so is a property that ran no case at all.
+ */
+async function checkProperty<Ts extends [unknown, ...unknown[]]>(property: fc.IAsyncProperty<Ts>, share: number): Promise<void> {
+  const name = expect.getState().currentTestName ?? '?';
+  const numRuns = runs(share);
+  const started = Date.now();
+  const details = await fc.check(property, { numRuns, seed: SEED, plugins: [fc.interruptAfterTimeLimit(budget(share), { failOnInterrupt: false })] });
+  const ms = Date.now() - started;
+  runReport.push(
+    `${details.numRuns}/${numRuns} runs${details.numSkips > 0 ? ` (+${details.numSkips} skipped)` : ''} in ${ms} ms${details.interrupted ? `, stopped by its ${budget(share)} ms budget` : ''}: ${name}`,
+  );
+  if (details.failed) throw new Error(await fc.asyncDefaultReportMessage(details), { cause: details.errorInstance });
+  expect(details.numRuns).toBeGreaterThan(0);
+}
+
+afterAll(() => {
+  console.log(`fuzz (seed ${SEED}, budget ${TOTAL_BUDGET_MS} ms):\n  ${runReport.join('\n  ')}`);
+});
+
 let baseline: { serviceId: string; ruleIds: string[] }[] = [];
 
 async function ruleIdsOf(seed: Seed): Promise<string[]> {
@@ -343,10 +383,10 @@ beforeAll(async () => {
 
 it('the seed requests are valid and produce cards (so the fuzz starts from requests that reach the rules)', () => {
   expect(baseline.every((b) => b.ruleIds.length > 0)).toBe(true);
-});
+}, 10_000);
 
 it('mutated hook requests never cause a 5xx and always get a JSON answer', async () => {
-  await fc.assert(
+  await checkProperty(
     fc.asyncProperty(fc.nat({ max: 2 }), fc.array(mutationArb, { minLength: 1, maxLength: 4 }), fc.constantFrom('application/json', 'application/fhir+json', 'application/json; charset=utf-8'), async (which, mutations, contentType) => {
       const seed = seeds()[which]!;
       // A JSON copy: the FHIR builders share objects (e.g. one `subject`) that a mutation must not alter for later runs.
@@ -362,12 +402,12 @@ it('mutated hook requests never cause a 5xx and always get a JSON answer', async
       const draftOrders = received?.context?.draftOrders;
       checkInvariants(s, await send(s), draftOrders);
     }),
-    { numRuns: runs(0.6), seed: SEED },
+    SHARE.hook,
   );
-});
+}, testTimeout(SHARE.hook));
 
 it('mutated feedback never causes a 5xx', async () => {
-  await fc.assert(
+  await checkProperty(
     fc.asyncProperty(fc.array(mutationArb, { minLength: 1, maxLength: 3 }), async (mutations) => {
       let body: Json = structuredClone(FEEDBACK_SEED);
       for (const m of mutations) body = apply(body, m);
@@ -377,9 +417,9 @@ it('mutated feedback never causes a 5xx', async () => {
       const s: Sent = { method: 'POST', path, headers: { 'content-type': 'application/json', authorization: tokenFor(path) }, body: text };
       checkInvariants(s, await send(s));
     }),
-    { numRuns: runs(0.15), seed: SEED },
+    SHARE.feedback,
   );
-});
+}, testTimeout(SHARE.feedback));
 
 it('random bytes, truncated JSON and arbitrary JSON values never cause a 5xx', async () => {
   const valid = JSON.stringify(seeds()[0]!.body);
@@ -390,15 +430,15 @@ it('random bytes, truncated JSON and arbitrary JSON values never cause a 5xx', a
     fc.jsonValue({ maxDepth: 6 }).map((v) => JSON.stringify(v) ?? 'null'),
     fc.constantFrom('\ufeff' + valid, valid + 'garbage', `${valid},${valid}`, '[' + valid + ']', '{"hook":"order-sign","hook":"patient-view"}', '{"__proto__":{"polluted":"yes"},"hook":"order-sign"}', '"just a string"', 'null', '1e999999'),
   );
-  await fc.assert(
+  await checkProperty(
     fc.asyncProperty(fc.constantFrom('imatinib-order-sign', 'imatinib-order-select', 'imatinib-order-sign/feedback'), bodyArb, contentTypeArb, async (target, body, contentType) => {
       const path = `/cds-services/${target}`;
       const s: Sent = { method: 'POST', path, headers: { 'content-type': contentType, authorization: tokenFor(path) }, body };
       checkInvariants(s, await send(s));
     }),
-    { numRuns: runs(0.15), seed: SEED },
+    SHARE.raw,
   );
-});
+}, testTimeout(SHARE.raw));
 
 it('odd methods, paths and Authorization headers never cause a 5xx', async () => {
   const pathArb = fc.oneof(
@@ -409,7 +449,7 @@ it('odd methods, paths and Authorization headers never cause a 5xx', async () =>
     { weight: 4, arbitrary: fc.constant('valid') },
     { weight: 1, arbitrary: fc.constantFrom('', 'Bearer', 'Bearer ', 'Basic Zm9vOmJhcg==', 'Bearer a.b.c', 'Bearer ' + 'A'.repeat(20_000), 'bearer  x', 'Bearer \u00ff') },
   );
-  await fc.assert(
+  await checkProperty(
     fc.asyncProperty(fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD'), pathArb, authArb, async (method, path, auth) => {
       const headers: Record<string, string> = { 'content-type': 'application/json', origin: 'https://sandbox.cds-hooks.org' };
       const authorization = auth === 'valid' ? tokenFor(path) : auth;
@@ -426,9 +466,9 @@ it('odd methods, paths and Authorization headers never cause a 5xx', async () =>
       }
       checkInvariants(s, answer);
     }),
-    { numRuns: runs(0.1), seed: SEED },
+    SHARE.odd,
   );
-});
+}, testTimeout(SHARE.odd));
 
 it('still serves valid requests correctly after the fuzzing, and nothing polluted Object.prototype', async () => {
   for (const seed of seeds()) {
@@ -437,7 +477,10 @@ it('still serves valid requests correctly after the fuzzing, and nothing pollute
   expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   const health = await fetch(`${svc.baseUrl}/healthz`);
   expect(health.status).toBe(200);
-  // The fuzz must have exercised both the happy path and the rejections, or it proved nothing.
-  expect(statusCounts.get(200) ?? 0).toBeGreaterThan(TOTAL_RUNS * 0.05);
-  expect(statusCounts.get(400) ?? 0).toBeGreaterThan(TOTAL_RUNS * 0.05);
-});
+  // The fuzz must have exercised both the happy path and the rejections, or it proved nothing. Measured
+  // against the requests actually sent: a time budget may have cut the runs short of TOTAL_RUNS.
+  const sent = [...statusCounts.values()].reduce((a, b) => a + b, 0);
+  expect(sent).toBeGreaterThan(0);
+  expect(statusCounts.get(200) ?? 0).toBeGreaterThan(sent * 0.05);
+  expect(statusCounts.get(400) ?? 0).toBeGreaterThan(sent * 0.05);
+}, 20_000);

@@ -1,5 +1,5 @@
 /**
- * CDS Hooks 2.0.1 protocol behaviour of the real app over real HTTP (CHECKLIST.md Part A items in the names).
+ * CDS Hooks 2.0.1 protocol behaviour of the real app over real HTTP (docs/cds-hooks-checklist.md Part A items in the names).
  * Every response is checked for null/empty values (J-0.2) by the `call` helper.
  */
 import { assertNoEmptyValues } from '../helpers/assert-cds';

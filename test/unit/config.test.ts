@@ -88,3 +88,42 @@ describe('configuration', () => {
     expect(merged).toEqual({ a: 1, b: 2 });
   });
 });
+
+describe('clinical configuration cross-checks', () => {
+  const withClinical = (clinical: Record<string, unknown>) => () => loadConfig({ CDS_CONFIG: tmpJson({ clinical }) });
+
+  it('stops start-up naming both keys when standardDoseMg > highDoseMg', () => {
+    expect(withClinical({ standardDoseMg: 900 })).toThrow(/clinical\.highDoseMg: must be at least clinical\.standardDoseMg \(900\), got 800/);
+  });
+
+  it('stops start-up when highDoseMg > maxDoseMg', () => {
+    expect(withClinical({ maxDoseMg: 600 })).toThrow(/clinical\.maxDoseMg: must be at least clinical\.highDoseMg \(800\), got 600/);
+  });
+
+  it('stops start-up when the renal bands are out of order', () => {
+    expect(withClinical({ renal: { moderateBelow: 70 } })).toThrow(/clinical\.renal\.mildBelow: must be above clinical\.renal\.moderateBelow \(70\), got 60/);
+  });
+
+  it('stops start-up when a hold resumes below its hold threshold', () => {
+    expect(withClinical({ hematologic: { ancResumeAtLeast: 0.5 } })).toThrow(/clinical\.hematologic\.ancResumeAtLeast: must be at least clinical\.hematologic\.ancHoldBelow \(1\), got 0\.5/);
+  });
+
+  it('stops start-up when a reduced dose after the hepatotoxicity hold is not a reduction', () => {
+    const table = [{ fromMg: 400, toMg: 400 }];
+    expect(withClinical({ hepatic: { reducedDoseAfterHold: table } })).toThrow(/clinical\.hepatic\.reducedDoseAfterHold\.0\.toMg: must be below/);
+  });
+
+  it('reports every bad combination at once', () => {
+    expect(withClinical({ standardDoseMg: 900, renal: { moderateBelow: 70 } })).toThrow(/highDoseMg.*mildBelow/s);
+  });
+
+  it('accepts the shipped defaults and carries the resume doses and the reduction table', () => {
+    const c = loadConfig({}).clinical;
+    expect(c.hematologic.recurrenceResumeDoseMg).toBe(300);
+    expect(c.hepatic.reducedDoseAfterHold).toEqual([
+      { fromMg: 400, toMg: 300 },
+      { fromMg: 600, toMg: 400 },
+      { fromMg: 800, toMg: 600 },
+    ]);
+  });
+});

@@ -1,5 +1,5 @@
 /**
- * Active interacting co-medications (RULES.md §2): active MedicationRequest/MedicationStatement only,
+ * Active interacting co-medications (docs/clinical-rules.md §2): active MedicationRequest/MedicationStatement only,
  * matched by RxNorm ingredient code, else by name (product display/text; products rarely carry the
  * ingredient code). A stopped or completed record never counts.
  */
@@ -44,7 +44,7 @@ export function deriveCoMedications(idx: ResourceIndex, lookup: MedicationLookup
     for (const { drug, matchedBy } of matches(resolveMedication(r, lookup))) {
       if (seen.has(drug.name)) continue; // one entry per drug, the first active record naming it
       seen.add(drug.name);
-      const evidence: DrugEvidence = { name: drug.name, matchedBy, sourceRef: ref(r) };
+      const evidence: DrugEvidence = { name: drug.name, matchedBy, sourceRef: ref(r), ...(drug.exposureCutPercent ? { exposureCutPercent: drug.exposureCutPercent } : {}) };
       if (drug.interaction === 'cyp3a4Inducer') out.cyp3a4Inducers.push(evidence);
       else if (drug.interaction === 'cyp3a4Inhibitor') out.cyp3a4Inhibitors.push(evidence);
       else out.warfarin.push(evidence);

@@ -1,14 +1,20 @@
-/** Small shared helpers of the fact extractors: which records are "real" (RULES.md §1), dates, references. */
+/** Small shared helpers of the fact extractors: which records are "real" (docs/clinical-rules.md §1), dates, references. */
 import type { CodeableConcept, Condition, Observation, Resource } from 'fhir/r4';
 import { asString } from '../shape';
 import { codingsOf } from '../terminology/systems';
 
 const REAL_OBSERVATION = new Set(['final', 'amended', 'corrected']);
+const PENDING_OBSERVATION = new Set(['preliminary', 'registered']);
 const LIVE_CLINICAL = new Set(['active', 'recurrence', 'relapse']);
 const VOID_VERIFICATION = new Set(['entered-in-error', 'refuted']);
 
 export function isRealObservation(o: Observation): boolean {
   return REAL_OBSERVATION.has(o.status);
+}
+
+/** preliminary/registered: a result on its way, never a result itself. */
+export function isPendingObservation(o: Observation): boolean {
+  return PENDING_OBSERVATION.has(o.status);
 }
 
 function statusCodes(concept: CodeableConcept | undefined): string[] {
@@ -21,7 +27,17 @@ function statusCodes(concept: CodeableConcept | undefined): string[] {
 export function isRealCondition(c: Condition): boolean {
   const clinical = statusCodes(c.clinicalStatus);
   if (clinical.length > 0 && !clinical.some((s) => LIVE_CLINICAL.has(s))) return false;
-  return !statusCodes(c.verificationStatus).some((s) => VOID_VERIFICATION.has(s));
+  return !isVoidCondition(c);
+}
+
+/** verificationStatus entered-in-error or refuted: the diagnosis was never true. */
+export function isVoidCondition(c: Condition): boolean {
+  return statusCodes(c.verificationStatus).some((s) => VOID_VERIFICATION.has(s));
+}
+
+/** The clinicalStatus code ("remission"), when there is one. */
+export function clinicalStatusOf(c: Condition): string | undefined {
+  return statusCodes(c.clinicalStatus)[0];
 }
 
 export function isAbated(c: Condition): boolean {

@@ -1,10 +1,16 @@
-/** GIST diagnosis, advanced disease, coded severe hepatic impairment (RULES.md §2). */
+/**
+ * GIST diagnosis, advanced disease, coded severe hepatic impairment (docs/clinical-rules.md §2).
+ * The GIST diagnosis counts in any clinical status (1.1: adjuvant imatinib follows a resected GIST, recorded
+ * in remission or resolved); only a refuted or entered-in-error one does not. Remission alone is never
+ * advanced disease: advanced needs its own evidence (stage, a secondary malignancy, TNM M1).
+ */
 import type { CodeableConcept, Coding, Condition, Observation } from 'fhir/r4';
 import type { Evidence } from '../types';
 import { gistCoding, secondaryMalignancyCoding, severeHepaticImpairmentCoding } from '../terminology/diagnoses';
 import { asArray, asString } from '../shape';
 import { LOINC, SNOMED, codingsOf, describeCoding, isSystem, textsOf } from '../terminology/systems';
-import { conditionDate, day, isRealCondition, observationDate, ref } from './common';
+import { clinicalStatusOf, conditionDate, day, isRealCondition, isVoidCondition, observationDate, ref } from './common';
+import { TNM_M_LOINC, TNM_M_SNOMED } from '../gaps';
 import { observationsWithLoinc, snomedKey, type ResourceIndex } from './resource-index';
 
 function dated(date: string | undefined, verb = 'recorded'): string {
@@ -21,16 +27,23 @@ export interface GistFacts {
   conditions: Condition[];
 }
 
+const LIVE_STATUS = new Set(['active', 'recurrence', 'relapse']);
+
 export function deriveGist(idx: ResourceIndex): GistFacts {
   const conditions: Condition[] = [];
-  let evidence: Evidence | undefined;
+  let live: Evidence | undefined;
+  let other: Evidence | undefined;
   for (const c of idx.conditions) {
-    if (!isRealCondition(c)) continue;
+    if (isVoidCondition(c)) continue;
     const coding = gistCoding(c.code);
     if (!coding) continue;
     conditions.push(c);
-    evidence ??= conditionEvidence(c, coding, 'GIST');
+    const status = clinicalStatusOf(c);
+    // The evidence names a live diagnosis first; a GIST in remission is named with its status.
+    if (status === undefined || LIVE_STATUS.has(status)) live ??= conditionEvidence(c, coding, 'GIST');
+    else other ??= conditionEvidence(c, coding, `GIST (${status})`);
   }
+  const evidence = live ?? other;
   return { ...(evidence ? { evidence } : {}), conditions };
 }
 
@@ -42,9 +55,7 @@ const STAGE_IV = /(^\s*(stage\s*)?IV[A-C]?\s*$)|\bstage\s*(group\s*)?IV[A-C]?\b/
 const M1_TEXT = /(?<![A-Za-z])[cp]?M1[a-d]?(?![0-9A-Za-z])/;
 const AJCC_M1_CODE = /^[cpy]?M1[a-d]?$/i;
 
-/** mCODE TNM distant-metastases Observation codes (SNOMED preferred, deprecated LOINC allowed). */
-const TNM_M_SNOMED = ['277208005', '399387003', '371497001'];
-const TNM_M_LOINC = ['21907-1', '21901-4', '21913-9'];
+
 /** SNOMED AJCC M1 values: cM1, cM1a, cM1b, cM1c, pM1. */
 const M1_SNOMED = new Set(['1229903009', '1229904003', '1229907005', '1229910003', '1229916009']);
 

@@ -1,4 +1,4 @@
-/** mCODE CancerDiseaseStatus (LOINC 97509-4) and progression on imatinib (RULES.md §2). */
+/** mCODE CancerDiseaseStatus (LOINC 97509-4) and progression on imatinib (docs/clinical-rules.md §2). */
 import type { Observation } from 'fhir/r4';
 import type { DiseaseStatus, Evidence } from '../types';
 import { asString, own } from '../shape';

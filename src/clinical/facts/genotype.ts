@@ -1,10 +1,11 @@
 /**
- * KIT/PDGFRA genotype and SDH/NF1 status (RULES.md §2). Sources, all real (final/amended/corrected):
+ * KIT/PDGFRA genotype and SDH/NF1 status (docs/clinical-rules.md §2). Sources, all real (final/amended/corrected):
  * - variant Observations: LOINC 69548-6, a Genomics Reporting / mCODE variant profile, or the legacy R4 shape
  *   with the observation-geneticsGene extension; gene by HGNC id only;
  * - region-studied Observations (LOINC 53041-0 or profile): every gene listed counts as tested;
  * - the legacy single test LOINC 55201-8 "KIT gene mutation analysis" (KIT tested; positive = KIT variant).
  * A variant classified benign/likely benign (component 53037-8) is not counted as a variant present.
+ * Preliminary/registered KIT/PDGFRA results are no result for any rule; they are listed as pending (1.1).
  */
 import type { Condition, Observation, ObservationComponent } from 'fhir/r4';
 import type { Evidence, GenotypeFacts } from '../types';
@@ -33,7 +34,7 @@ import {
 import { asArray, asString, asStrings } from '../shape';
 import { LOINC, codesOf, codingsOf, describeCoding, isSystem } from '../terminology/systems';
 import { conditionDate, day, isRealCondition, observationDate, ref } from './common';
-import { observationsWithLoinc, type ResourceIndex } from './resource-index';
+import { observationsWithLoinc, pendingWithLoinc, type ResourceIndex } from './resource-index';
 
 function componentsWith(o: Observation, loinc: string): ObservationComponent[] {
   return asArray(o.component).filter((c) => codingsOf(c.code).some((x) => asString(x.code)?.trim() === loinc && isSystem(x, LOINC)));
@@ -115,7 +116,7 @@ function hasValue(o: Observation): boolean {
 function readVariant(o: Observation): GeneticResult {
   const hgvs = hgvsOf(o);
   let presence = valuePresence(o);
-  // No value[x] but a c./p. change reported: the variant is there (RULES.md §2).
+  // No value[x] but a c./p. change reported: the variant is there (docs/clinical-rules.md §2).
   if (presence === undefined && !hasValue(o) && hgvs.some((h) => /^[CP]\./.test(h.norm.change))) presence = 'present';
   if (presence === 'present' && isBenign(o)) presence = 'absent';
   const date = observationDate(o);
@@ -149,6 +150,23 @@ function collect(idx: ResourceIndex): { variants: GeneticResult[]; regions: Gene
     }),
     legacyKit,
   };
+}
+
+/** Preliminary/registered results naming KIT or PDGFRA (the legacy 55201-8 test is a KIT test), newest first. */
+function pendingResults(idx: ResourceIndex): Evidence[] {
+  const codes = [GENOMIC_LOINC.variant, GENOMIC_LOINC.regionStudied, GENOMIC_LOINC.kitMutationAnalysis];
+  const candidates = new Set<Observation>([...pendingWithLoinc(idx, codes), ...idx.pendingGenetics]);
+  const out: GeneticResult[] = [];
+  for (const o of candidates) {
+    const genes = hasLoinc(o, GENOMIC_LOINC.kitMutationAnalysis) ? (['KIT'] as GeneSymbol[]) : genesOfObservation(o);
+    if (!genes.includes('KIT') && !genes.includes('PDGFRA')) continue;
+    const date = observationDate(o);
+    out.push({ observation: o, genes, exons: [], hgvs: [], ...(date ? { date } : {}) });
+  }
+  return out.sort(byDateDesc).map((r) => {
+    const genes = r.genes.filter((g) => g === 'KIT' || g === 'PDGFRA').join('/');
+    return evidence(r, `preliminary ${genes} result${on(r.date)}, awaiting its final report`);
+  });
 }
 
 function on(date: string | undefined): string {
@@ -211,6 +229,7 @@ export function deriveGenotype(idx: ResourceIndex): GenotypeFacts {
     pdgfraTested: pdgfraResults.length > 0,
     kitVariantPresent: kitVariant !== undefined,
     pdgfraVariantPresent: pdgfraVariant !== undefined,
+    pending: pendingResults(idx),
   };
 
   const sorted = [...variants].sort(byDateDesc);

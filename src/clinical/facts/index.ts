@@ -1,9 +1,12 @@
 /**
- * PatientFacts from the patient's FHIR resources (RULES.md §2): one indexing pass, then each fact from the
- * index. Pure and synchronous; absent data gives an absent fact, never a guess.
+ * PatientFacts from the patient's FHIR resources (docs/clinical-rules.md §2): one indexing pass, then each
+ * fact from the index. Pure and synchronous; absent data gives an absent fact, never a guess. What missing
+ * prefetch keys may have held is not decided here: the rules ask the DataGaps.
  */
-import type { FhirResource } from 'fhir/r4';
+import type { FhirResource, MedicationRequest } from 'fhir/r4';
 import type { ClinicalConfig } from '../../config';
+import type { DataGaps } from '../gaps';
+import type { MedicationLookup } from '../medication';
 import type { PatientFacts } from '../types';
 import { deriveCoMedications } from './co-medications';
 import { deriveAdvanced, deriveGist, deriveSevereHepaticImpairment } from './diagnosis';
@@ -18,15 +21,18 @@ export interface DeriveFactsOptions {
   /** Evaluation time. */
   now: Date;
   cfg: ClinicalConfig;
-  /** "MedicationRequest/<id>" of the orders under evaluation: not part of the patient's history. */
-  excludeOrderRefs: string[];
+  /** Medications by reference: draft Bundle, prefetch, fetched and read Medications. */
+  medications: MedicationLookup;
+  /** The orders under evaluation: not part of the patient's history (a revised one means imatinib is taken). */
+  evaluated: ReadonlyArray<{ reference: string; resource: MedicationRequest }>;
+  gaps: DataGaps;
 }
 
 export function deriveFacts(resources: readonly FhirResource[], opts: DeriveFactsOptions): PatientFacts {
   const idx = indexResources(resources);
-  const lookup = idx.medications;
+  const lookup = opts.medications;
   const gist = deriveGist(idx);
-  const imatinib = deriveImatinibHistory(idx, lookup, new Set(opts.excludeOrderRefs));
+  const imatinib = deriveImatinibHistory(idx, lookup, { evaluated: opts.evaluated, gaps: opts.gaps });
   const progression = deriveProgression(idx, imatinib.start?.date, opts.now, opts.cfg.progressionWindowDays);
 
   const facts: PatientFacts = {

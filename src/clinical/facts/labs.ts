@@ -1,31 +1,77 @@
 /**
- * Labs (RULES.md §2): per kind, the latest real result within the look-back window, converted with UCUM.
- * "Latest result" means the latest Observation with a numeric valueQuantity; when its unit cannot be read
- * the lab is unknown (undefined) rather than falling back to an older value.
+ * Labs (docs/clinical-rules.md §2): per kind, the latest result with a usable number within the look-back
+ * window, converted with UCUM, keeping its comparator (`<15` stays `<15`). Newer results that are not a
+ * value are kept beside it so the cards can name them: a result with no number (dataAbsentReason, "platelet
+ * clumps, unable to count"), a preliminary/registered one (named without its value), or one whose unit
+ * cannot be read. A result with a number whose unit cannot be read stops the search: an older value would
+ * hide it.
  */
 import type { Observation, Quantity } from 'fhir/r4';
-import type { LabValue, PatientFacts, RenalFunction } from '../types';
+import { LAB_LOINC } from '../gaps';
+import type { Comparator, LabSlot, LabValue, PatientFacts, RenalFunction, ReportedQuantity, UnusableResult } from '../types';
 import { bilirubinUlnIn, bilirubinValue, clearanceInMlPerMin, countIn10e9PerL, enzymeInUPerL, quantityIn, type LabKind } from '../units';
-import { asArray } from '../shape';
-import { LOINC, codesOf } from '../terminology/systems';
-import { latest, observationDate, ref, withinDays } from './common';
-import { observationsWithLoinc, type ResourceIndex } from './resource-index';
+import { asArray, asString } from '../shape';
+import { LOINC, codesOf, codingsOf } from '../terminology/systems';
+import { compareDates, isPendingObservation, observationDate, ref, withinDays } from './common';
+import { observationsWithLoinc, pendingWithLoinc, type ResourceIndex } from './resource-index';
 
-/** LOINC codes per lab. Neutrophils % (26511-6) is deliberately absent: it is not an absolute count. */
-export const LAB_LOINC = {
-  anc: ['751-8', '753-4', '26499-4'],
-  platelets: ['777-3', '26515-7'],
-  bilirubin: ['1975-2', '14631-6'],
-  alt: ['1742-6'],
-  ast: ['1920-8'],
-  crcl: ['2164-2', '35591-7'],
-  egfr: ['98979-8', '62238-1', '33914-3'],
-} as const;
+export { LAB_LOINC };
+
+const COMPARATORS: ReadonlySet<string> = new Set(['<', '<=', '>=', '>']);
+/** Unicode spellings labs use in strings. */
+const COMPARATOR_TEXT: Readonly<Record<string, Comparator>> = { '<': '<', '<=': '<=', '>=': '>=', '>': '>', '≤': '<=', '≥': '>=' };
+/** "<15", "> 60", "≥90 mL/min/1.73m2", "0.8": a number as a string, with an optional comparator and unit. */
+const NUMERIC_STRING = /^\s*(<=|>=|<|>|≤|≥)?\s*(\d+(?:[.,]\d+)?)\s*(\S.*)?$/;
+
+/** LOINC codes whose unit the code itself fixes, so a bare number as a string can be read ("eGFR >60"). */
+const DEFAULT_UNIT: Readonly<Record<string, string>> = {
+  '2164-2': 'mL/min',
+  '35591-7': 'mL/min',
+  '98979-8': 'mL/min/{1.73_m2}',
+  '62238-1': 'mL/min/{1.73_m2}',
+  '33914-3': 'mL/min/{1.73_m2}',
+};
 
 interface Reading {
   value: number;
   unit: string;
   uln?: number;
+}
+
+/** The quantity an Observation reports: valueQuantity, or a numeric valueString read as one. */
+function reportedQuantity(o: Observation, loinc: string): { quantity: Quantity; comparator?: Comparator } | 'no-number' | { unreadable: string } {
+  const q = o.valueQuantity;
+  if (q && typeof q.value === 'number' && Number.isFinite(q.value)) {
+    const comparator = asString(q.comparator);
+    if (comparator !== undefined && !COMPARATORS.has(comparator)) return { unreadable: `comparator "${comparator}"` };
+    return { quantity: q, ...(comparator ? { comparator: comparator as Comparator } : {}) };
+  }
+  const text = asString(o.valueString);
+  const m = text ? NUMERIC_STRING.exec(text) : null;
+  if (m) {
+    const value = Number((m[2] ?? '').replace(',', '.'));
+    const unit = m[3]?.trim() || DEFAULT_UNIT[loinc];
+    if (!unit) return { unreadable: `"${text?.trim() ?? ''}" has no unit` };
+    const comparator = m[1] ? COMPARATOR_TEXT[m[1]] : undefined;
+    return { quantity: { value, unit }, ...(comparator ? { comparator } : {}) };
+  }
+  return 'no-number';
+}
+
+/** What the lab wrote instead of a number, for the card: the string, the absent reason, the coded value. */
+function noNumberText(o: Observation): string {
+  const text =
+    asString(o.valueString)?.trim() ||
+    asString(o.dataAbsentReason?.text)?.trim() ||
+    codingsOf(o.dataAbsentReason).map((c) => asString(c.display) ?? asString(c.code)).find((t) => t) ||
+    asString(o.valueCodeableConcept?.text)?.trim() ||
+    codingsOf(o.valueCodeableConcept).map((c) => asString(c.display)).find((t) => t) ||
+    asArray(o.note).map((n) => asString(n.text)?.trim()).find((t) => t);
+  return text || 'no value reported';
+}
+
+function reportedUnit(q: Quantity): string {
+  return (asString(q.unit) ?? asString(q.code) ?? '').trim();
 }
 
 function upperLimit(o: Observation): Quantity | undefined {
@@ -39,63 +85,117 @@ function upperLimit(o: Observation): Quantity | undefined {
   return high;
 }
 
-function readCount(o: Observation): Reading | undefined {
-  const v = countIn10e9PerL(o.valueQuantity);
+type ReadLab = (q: Quantity, o: Observation) => Reading | undefined;
+
+const readCount: ReadLab = (q) => {
+  const v = countIn10e9PerL(q);
   return v === undefined ? undefined : { value: v, unit: '10*9/L' };
-}
+};
 
-function readWithUln(o: Observation, unit: string, kind: LabKind, read: (q: Quantity | undefined) => number | undefined): Reading | undefined {
-  const v = read(o.valueQuantity);
+function readEnzyme(q: Quantity, o: Observation): Reading | undefined {
+  const v = enzymeInUPerL(q);
   if (v === undefined) return undefined;
-  const uln = quantityIn(upperLimit(o), unit, kind);
-  return { value: v, unit, ...(uln !== undefined ? { uln } : {}) };
+  const uln = quantityIn(upperLimit(o), 'U/L', 'enzyme' satisfies LabKind);
+  return { value: v, unit: 'U/L', ...(uln !== undefined ? { uln } : {}) };
 }
 
-function readBilirubin(o: Observation): Reading | undefined {
-  const v = bilirubinValue(o.valueQuantity);
+const readBilirubin: ReadLab = (q, o) => {
+  const v = bilirubinValue(q);
   if (!v) return undefined;
   const uln = bilirubinUlnIn(upperLimit(o), v.unit);
   return { value: v.value, unit: v.unit, ...(uln !== undefined ? { uln } : {}) };
+};
+
+function readClearance(unit: string): ReadLab {
+  return (q) => {
+    const v = clearanceInMlPerMin(q);
+    return v === undefined ? undefined : { value: v, unit };
+  };
 }
 
-function readClearance(o: Observation): Reading | undefined {
-  const v = clearanceInMlPerMin(o.valueQuantity);
-  return v === undefined ? undefined : { value: v, unit: 'mL/min' };
+interface LatestLab {
+  slot: LabSlot;
+  /** The latest result with a number whose unit could not be read (the search stopped there). */
+  blocked: boolean;
 }
 
-function latestLab(idx: ResourceIndex, codes: readonly string[], now: Date, lookbackDays: number, read: (o: Observation) => Reading | undefined): LabValue | undefined {
-  const candidates = observationsWithLoinc(idx, codes).filter((o) => {
-    if (typeof o.valueQuantity?.value !== 'number') return false;
+function asReported(q: Quantity, comparator: Comparator | undefined): ReportedQuantity {
+  return { value: q.value as number, unit: reportedUnit(q), ...(comparator ? { comparator } : {}) };
+}
+
+function latestLab(idx: ResourceIndex, codes: readonly string[], now: Date, lookbackDays: number, read: ReadLab, canonicalUnit?: (loinc: string) => string): LatestLab {
+  const inWindow = (o: Observation): boolean => {
     const date = observationDate(o);
     return date !== undefined && withinDays(date, now, lookbackDays);
-  });
-  const last = latest(candidates, observationDate);
-  if (!last) return undefined;
-  const reading = read(last.item);
-  if (!reading) return undefined;
-  const loinc = codesOf(last.item.code, LOINC).find((c) => codes.includes(c)) ?? codes[0] ?? '';
-  return { ...reading, date: last.date, loinc, sourceRef: ref(last.item) };
+  };
+  const candidates = [...observationsWithLoinc(idx, codes), ...pendingWithLoinc(idx, codes)].filter(inWindow);
+  // Newest first; on the same date a final result goes before a preliminary one.
+  candidates.sort((a, b) => compareDates(observationDate(b) ?? '', observationDate(a) ?? '') || Number(isPendingObservation(a)) - Number(isPendingObservation(b)));
+  const unusable: UnusableResult[] = [];
+  for (const o of candidates) {
+    const date = observationDate(o) ?? '';
+    const sourceRef = ref(o);
+    if (isPendingObservation(o)) {
+      unusable.push({ kind: 'preliminary', date, sourceRef });
+      continue;
+    }
+    const loinc = codesOf(o.code, LOINC).find((c) => codes.includes(c)) ?? codes[0] ?? '';
+    const reported = reportedQuantity(o, loinc);
+    if (reported === 'no-number') {
+      unusable.push({ kind: 'no-number', date, text: noNumberText(o), sourceRef });
+      continue;
+    }
+    if ('unreadable' in reported) {
+      unusable.push({ kind: 'unreadable-unit', date, text: reported.unreadable, sourceRef });
+      return { slot: { unusable }, blocked: true };
+    }
+    const reading = read(reported.quantity, o);
+    if (!reading) {
+      const unit = reportedUnit(reported.quantity);
+      unusable.push({ kind: 'unreadable-unit', date, text: unit ? `unit "${unit}"` : 'no unit', sourceRef });
+      return { slot: { unusable }, blocked: true };
+    }
+    const unit = canonicalUnit ? canonicalUnit(loinc) : reading.unit;
+    const high = upperLimit(o);
+    const value: LabValue = { value: reading.value, unit, date, loinc, sourceRef };
+    if (reported.comparator) value.comparator = reported.comparator;
+    if (reportedUnit(reported.quantity) !== '' && !sameUnit(reported.quantity, unit)) value.reported = asReported(reported.quantity, reported.comparator);
+    if (reading.uln !== undefined) {
+      value.uln = reading.uln;
+      if (high && typeof high.value === 'number') value.ulnReported = asReported(high, undefined);
+    }
+    return { slot: { value, unusable }, blocked: false };
+  }
+  return { slot: { unusable }, blocked: false };
 }
 
+/** The reported unit already is the canonical one (so the text need not repeat it). */
+function sameUnit(q: Quantity, canonical: string): boolean {
+  const key = (u: string) => u.replace(/[µμ]/g, 'u').replace(/\s+/g, '').toLowerCase();
+  const code = asString(q.code);
+  const unit = asString(q.unit);
+  return (code !== undefined && key(code) === key(canonical)) || (unit !== undefined && key(unit) === key(canonical));
+}
+
+const isEgfr = (loinc: string): boolean => (LAB_LOINC.egfr as readonly string[]).includes(loinc);
+
 export function deriveLabs(idx: ResourceIndex, now: Date, lookbackDays: number): PatientFacts['labs'] {
-  const labs: PatientFacts['labs'] = {};
-  const anc = latestLab(idx, LAB_LOINC.anc, now, lookbackDays, readCount);
-  const platelets = latestLab(idx, LAB_LOINC.platelets, now, lookbackDays, readCount);
-  const bilirubin = latestLab(idx, LAB_LOINC.bilirubin, now, lookbackDays, readBilirubin);
-  const alt = latestLab(idx, LAB_LOINC.alt, now, lookbackDays, (o) => readWithUln(o, 'U/L', 'enzyme', enzymeInUPerL));
-  const ast = latestLab(idx, LAB_LOINC.ast, now, lookbackDays, (o) => readWithUln(o, 'U/L', 'enzyme', enzymeInUPerL));
-  if (anc) labs.anc = anc;
-  if (platelets) labs.platelets = platelets;
-  if (bilirubin) labs.bilirubin = bilirubin;
-  if (alt) labs.alt = alt;
-  if (ast) labs.ast = ast;
-  const crcl = latestLab(idx, LAB_LOINC.crcl, now, lookbackDays, readClearance);
-  const renal: RenalFunction | undefined = crcl
-    ? { ...crcl, egfrProxy: false }
-    : (() => {
-        const egfr = latestLab(idx, LAB_LOINC.egfr, now, lookbackDays, readClearance);
-        return egfr ? { ...egfr, egfrProxy: true } : undefined;
-      })();
-  if (renal) labs.renal = renal;
-  return labs;
+  const lab = (codes: readonly string[], read: ReadLab) => latestLab(idx, codes, now, lookbackDays, read).slot;
+  const crcl = latestLab(idx, LAB_LOINC.crcl, now, lookbackDays, readClearance('mL/min'));
+  let renal: LabSlot & { value?: RenalFunction };
+  if (crcl.slot.value || crcl.blocked) {
+    renal = { unusable: crcl.slot.unusable, ...(crcl.slot.value ? { value: { ...crcl.slot.value, egfrProxy: false } } : {}) };
+  } else {
+    // No creatinine clearance in the window: the eGFR stands in (the card says so), in mL/min/1.73 m².
+    const egfr = latestLab(idx, LAB_LOINC.egfr, now, lookbackDays, readClearance('mL/min/{1.73_m2}'), (loinc) => (isEgfr(loinc) ? 'mL/min/{1.73_m2}' : 'mL/min'));
+    renal = { unusable: [...egfr.slot.unusable, ...crcl.slot.unusable], ...(egfr.slot.value ? { value: { ...egfr.slot.value, egfrProxy: true } } : {}) };
+  }
+  return {
+    anc: lab(LAB_LOINC.anc, readCount),
+    platelets: lab(LAB_LOINC.platelets, readCount),
+    bilirubin: lab(LAB_LOINC.bilirubin, readBilirubin),
+    alt: lab(LAB_LOINC.alt, readEnzyme),
+    ast: lab(LAB_LOINC.ast, readEnzyme),
+    renal,
+  };
 }

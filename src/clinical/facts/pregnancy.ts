@@ -1,5 +1,5 @@
 /**
- * Pregnancy (RULES.md §2), any of: an active, not abated pregnancy Condition; the latest definite pregnancy
+ * Pregnancy (docs/clinical-rules.md §2), any of: an active, not abated pregnancy Condition; the latest definite pregnancy
  * status (LOINC 82810-3) within the window saying pregnant; a positive hCG within its window with no later
  * negative one. An "unknown" pregnancy status neither establishes nor clears pregnancy.
  */

@@ -1,11 +1,12 @@
 /**
- * One pass over the patient's resources, sorting them into what the fact extractors read. Observations are
- * kept only when real (final/amended/corrected) and are indexed under each LOINC and SNOMED code they carry.
+ * One pass over the patient's resources, sorting them into what the fact extractors read. Real Observations
+ * (final/amended/corrected) are indexed under each LOINC and SNOMED code they carry; preliminary/registered
+ * ones apart (they are never a result, but labs and mutation tests name them, docs/clinical-rules.md §2).
  */
 import type { Condition, FhirResource, Medication, MedicationRequest, MedicationStatement, Observation } from 'fhir/r4';
 import { asArray, asString, asStrings } from '../shape';
 import { LOINC, SNOMED, canonicalSystem, codingsOf } from '../terminology/systems';
-import { isRealObservation, ref } from './common';
+import { isPendingObservation, isRealObservation, ref } from './common';
 
 export interface ResourceIndex {
   /** All Conditions (filters differ per fact: pregnancy also needs "not abated"). */
@@ -17,6 +18,10 @@ export interface ResourceIndex {
   observationsByProfile: Map<string, Observation[]>;
   /** Real Observations carrying the R4 core genetics extensions (legacy genetics shape). */
   legacyGenetics: Observation[];
+  /** Preliminary/registered Observations by "loinc|<code>" and "sct|<code>". */
+  pendingByCode: Map<string, Observation[]>;
+  /** Preliminary/registered Observations with a genomics profile or the legacy genetics extensions. */
+  pendingGenetics: Observation[];
   medicationRequests: MedicationRequest[];
   medicationStatements: MedicationStatement[];
   medications: Map<string, Medication>;
@@ -37,6 +42,18 @@ function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
 
 const LEGACY_GENETICS_EXT = 'http://hl7.org/fhir/StructureDefinition/observation-genetics';
 
+function codeKeys(o: Observation): Set<string> {
+  const keys = new Set<string>();
+  for (const c of codingsOf(o.code)) {
+    const code = asString(c.code)?.trim();
+    if (!code) continue;
+    const system = canonicalSystem(c.system);
+    if (system === LOINC) keys.add(loincKey(code));
+    else if (system === SNOMED) keys.add(snomedKey(code));
+  }
+  return keys;
+}
+
 export function indexResources(resources: readonly FhirResource[]): ResourceIndex {
   const idx: ResourceIndex = {
     conditions: [],
@@ -44,6 +61,8 @@ export function indexResources(resources: readonly FhirResource[]): ResourceInde
     observationsByCode: new Map(),
     observationsByProfile: new Map(),
     legacyGenetics: [],
+    pendingByCode: new Map(),
+    pendingGenetics: [],
     medicationRequests: [],
     medicationStatements: [],
     medications: new Map(),
@@ -55,18 +74,18 @@ export function indexResources(resources: readonly FhirResource[]): ResourceInde
         if (asString(r.id)) idx.conditionsByRef.set(ref(r), r);
         break;
       case 'Observation': {
-        if (!isRealObservation(r)) break;
-        const keys = new Set<string>();
-        for (const c of codingsOf(r.code)) {
-          const code = asString(c.code)?.trim();
-          if (!code) continue;
-          const system = canonicalSystem(c.system);
-          if (system === LOINC) keys.add(loincKey(code));
-          else if (system === SNOMED) keys.add(snomedKey(code));
+        const real = isRealObservation(r);
+        if (!real && !isPendingObservation(r)) break;
+        const keys = codeKeys(r);
+        const genetic = asArray(r.extension).some((e) => asString(e.url)?.startsWith(LEGACY_GENETICS_EXT));
+        if (!real) {
+          for (const k of keys) push(idx.pendingByCode, k, r);
+          if (genetic || asStrings(r.meta?.profile).length > 0) idx.pendingGenetics.push(r);
+          break;
         }
         for (const k of keys) push(idx.observationsByCode, k, r);
         for (const p of asStrings(r.meta?.profile)) push(idx.observationsByProfile, p.replace(/\|.*$/, ''), r);
-        if (asArray(r.extension).some((e) => asString(e.url)?.startsWith(LEGACY_GENETICS_EXT))) idx.legacyGenetics.push(r);
+        if (genetic) idx.legacyGenetics.push(r);
         break;
       }
       case 'MedicationRequest':
@@ -87,7 +106,16 @@ export function indexResources(resources: readonly FhirResource[]): ResourceInde
 
 /** Real Observations carrying any of the LOINC codes, each once. */
 export function observationsWithLoinc(idx: ResourceIndex, codes: Iterable<string>): Observation[] {
+  return withCodes(idx.observationsByCode, codes);
+}
+
+/** Preliminary/registered Observations carrying any of the LOINC codes, each once. */
+export function pendingWithLoinc(idx: ResourceIndex, codes: Iterable<string>): Observation[] {
+  return withCodes(idx.pendingByCode, codes);
+}
+
+function withCodes(map: Map<string, Observation[]>, codes: Iterable<string>): Observation[] {
   const out = new Set<Observation>();
-  for (const code of codes) for (const o of idx.observationsByCode.get(loincKey(code)) ?? []) out.add(o);
+  for (const code of codes) for (const o of map.get(loincKey(code)) ?? []) out.add(o);
   return [...out];
 }

@@ -1,4 +1,4 @@
-/** Every rule, in the order of RULES.md §4 (also the order of the docs catalogue and the verification summary). */
+/** Every rule, in the order of docs/clinical-rules.md §4 (also the order of the docs catalogue and the verification summary). */
 import { doseAboveMax, doseUnparseable, highDoseWithoutIndication } from './dose-rules';
 import { exon9HighDose, noMutationTest, pdgfraD842VResistant, wildTypeLowBenefit } from './genotype';
 import { hematologicHold } from './hematologic';

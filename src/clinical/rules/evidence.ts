@@ -1,5 +1,5 @@
 /**
- * The sources the rules cite (EVIDENCE.md), each with an absolute link. Label facts have no DOI, so they
+ * The sources the rules cite (docs/clinical-evidence.md), each with an absolute link. Label facts have no DOI, so they
  * link to the official label databases (DailyMed for the US label, the EMA page for the EU SmPC).
  */
 import type { EvidenceRef } from './types';
@@ -72,5 +72,5 @@ export const SOURCES = {
   },
 } as const satisfies Record<string, EvidenceRef>;
 
-/** Wording required for evidence EVIDENCE.md marks UNVERIFIED. */
+/** Wording required for evidence docs/clinical-evidence.md marks UNVERIFIED. */
 export const UNVERIFIED_NOTE = 'per older US labelling; confirm locally';

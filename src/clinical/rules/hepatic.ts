@@ -1,84 +1,104 @@
 /**
- * Liver rules. Bilirubin above its ULN multiple means HEPATOTOXICITY_HOLD for a patient already taking
- * imatinib and HEPATIC_IMPAIRMENT for one who is not, never both. No ULN on a result ⇒ that result is not used.
+ * Liver rules. Liver values above their ULN multiple mean HEPATOTOXICITY_HOLD for a patient already taking
+ * imatinib, or when that is not known (withholding is safe either way, 1.1), and HEPATIC_IMPAIRMENT for one
+ * known not to be taking it: their triggers never overlap. No ULN on a result ⇒ that result is not used.
  */
-import type { LabValue } from '../types';
-import { exceedsUlnMultiple, roundDose, ulnRatio } from './compare';
-import { doseTarget } from './dose-targets';
+import { isUnknown, or, reasonText, type Tri } from '../tri';
+import type { LabKey, LabValue } from '../types';
+import { roundDose } from './compare';
 import { SOURCES } from './evidence';
-import { evidenceFact, formatMg, formatNumber, formatUnit, labText } from './format';
-import type { Coverage, RuleContext, Rule, TriggerFact } from './types';
+import { evidenceFact, formatMg, formatNumber, labBasis, labText, ratioText, ulnText, unusableFacts } from './format';
+import { aboveUlnMultiple, checkLab, withUln } from './knowledge';
+import { absent, notChecked } from './outcomes';
+import { defineRule, type RuleContext, type TriggerFact } from './types';
 
-/** Label reduction after a hepatotoxicity hold: mg/day before → mg/day after. */
-export const HEPATOTOXICITY_REDUCED_DOSE: ReadonlyArray<readonly [number, number]> = [
-  [400, 300],
-  [600, 400],
-  [800, 600],
+type LiverLab = Extract<LabKey, 'bilirubin' | 'alt' | 'ast'>;
+
+const LIVER: ReadonlyArray<{ key: LiverLab; name: string; noun: string }> = [
+  { key: 'bilirubin', name: 'Bilirubin', noun: 'bilirubin' },
+  { key: 'alt', name: 'ALT', noun: 'ALT' },
+  { key: 'ast', name: 'AST', noun: 'AST' },
 ];
-
-const LIVER_LABS = [
-  ['bilirubin', 'Bilirubin'],
-  ['alt', 'ALT'],
-  ['ast', 'AST'],
-] as const;
-
-type LiverLab = (typeof LIVER_LABS)[number][0];
-
-function ulnFact(name: string, lab: LabValue & { uln: number }, multiple: number): TriggerFact {
-  return {
-    text: `${labText(name, lab)} = ${formatNumber(ulnRatio(lab.value, lab.uln))}× ULN (ULN ${formatNumber(lab.uln)} ${formatUnit(lab.unit)}; threshold ${formatNumber(multiple)}×)`,
-    date: lab.date,
-    sourceRef: lab.sourceRef,
-  };
-}
-
-function withUln(lab: LabValue | undefined): (LabValue & { uln: number }) | undefined {
-  return lab && lab.uln !== undefined && lab.uln > 0 ? (lab as LabValue & { uln: number }) : undefined;
-}
 
 function multipleFor(ctx: RuleContext, lab: LiverLab): number {
   return lab === 'bilirubin' ? ctx.cfg.hepatic.bilirubinUlnMultiple : ctx.cfg.hepatic.transaminaseUlnMultiple;
 }
 
-/** The liver results above their ULN multiple. */
-function elevatedLiverLabs(ctx: RuleContext, which: readonly LiverLab[]): Array<{ key: LiverLab; name: string; lab: LabValue & { uln: number } }> {
-  const out: Array<{ key: LiverLab; name: string; lab: LabValue & { uln: number } }> = [];
-  for (const [key, name] of LIVER_LABS) {
-    if (!which.includes(key)) continue;
-    const lab = withUln(ctx.facts.labs[key]);
-    if (lab && exceedsUlnMultiple(lab.value, lab.uln, multipleFor(ctx, key))) out.push({ key, name, lab });
-  }
-  return out;
+interface LiverResult {
+  key: LiverLab;
+  name: string;
+  noun: string;
+  /** above the multiple: yes / no / not known; 'absent' = no value in the window; 'no-uln' = no ULN on the result. */
+  result: Tri | 'absent' | 'no-uln';
+  lab?: LabValue & { uln: number };
 }
 
-/** Per liver result: usable (value + ULN), or why not ("no ULN on bilirubin result"). */
-function liverDataNotes(ctx: RuleContext, which: readonly LiverLab[]): { usable: string[]; missing: string[] } {
-  const usable: string[] = [];
-  const missing: string[] = [];
-  for (const [key, name] of LIVER_LABS) {
-    if (!which.includes(key)) continue;
-    const lab = ctx.facts.labs[key];
-    if (!lab) missing.push(`no ${name === 'Bilirubin' ? 'bilirubin' : name} in the last ${ctx.cfg.labLookbackDays} days`);
-    else if (!withUln(lab)) missing.push(`no ULN on ${name === 'Bilirubin' ? 'bilirubin' : name} result`);
-    else usable.push(`${labText(name, lab)} (${formatNumber(ulnRatio(lab.value, lab.uln as number))}× ULN)`);
-  }
-  return { usable, missing };
+function liverResults(ctx: RuleContext, which: readonly LiverLab[]): LiverResult[] {
+  return LIVER.filter((l) => which.includes(l.key)).map((l) => {
+    const slot = ctx.facts.labs[l.key];
+    const check = checkLab(ctx, l.key, slot, (v) => {
+      const lab = withUln(v);
+      return lab ? aboveUlnMultiple(l.name, lab, multipleFor(ctx, l.key)) : false;
+    });
+    if ('unavailable' in check) return { ...l, result: check.unavailable };
+    if ('absent' in check) return { ...l, result: 'absent' };
+    const lab = withUln(check.value);
+    return lab ? { ...l, result: check.result, lab } : { ...l, result: 'no-uln' };
+  });
 }
 
-function reducedDoseAdvice(mgPerDay: number | undefined): string {
-  const steps = HEPATOTOXICITY_REDUCED_DOSE.map(([from, to]) => `${from} → ${to}`).join(', ');
-  const step = mgPerDay === undefined ? undefined : HEPATOTOXICITY_REDUCED_DOSE.find(([from]) => from === roundDose(mgPerDay));
-  if (step) return `then resume at a reduced dose: ${formatMg(step[0])} → ${formatMg(step[1])} (label steps: ${steps} mg/day).`;
+function elevated(results: LiverResult[]): Array<LiverResult & { lab: LabValue & { uln: number } }> {
+  return results.filter((r): r is LiverResult & { lab: LabValue & { uln: number } } => r.result === true && r.lab !== undefined);
+}
+
+function triOf(results: LiverResult[]): Tri {
+  return or(...results.map((r) => (r.result === 'absent' || r.result === 'no-uln' ? false : r.result)));
+}
+
+function ulnFact(ctx: RuleContext, r: LiverResult & { lab: LabValue & { uln: number } }): TriggerFact {
+  return {
+    text: `${labText(r.name, r.lab)} = ${ratioText(r.lab)}× ULN (${ulnText(r.lab)}; threshold ${formatNumber(multipleFor(ctx, r.key))}×)`,
+    date: r.lab.date,
+    sourceRef: r.lab.sourceRef,
+  };
+}
+
+/** Per liver result for the summary: the value and its ratio, or why it could not be used. */
+function liverBasis(ctx: RuleContext, results: LiverResult[]): string[] {
+  return results.map((r) => {
+    const slot = ctx.facts.labs[r.key];
+    if (r.result === 'no-uln') return `no ULN on the ${r.noun} result (${slot.value ? labText(r.name, slot.value) : ''})`;
+    if (r.lab) return `${labBasis(r.name, r.noun, slot, ctx.cfg.labLookbackDays)}, ${ratioText(r.lab)}× ULN`;
+    return labBasis(r.name, r.noun, slot, ctx.cfg.labLookbackDays);
+  });
+}
+
+function newerFacts(ctx: RuleContext, results: LiverResult[]): TriggerFact[] {
+  return results.flatMap((r) => (r.lab ? unusableFacts(r.noun, ctx.facts.labs[r.key].unusable, true) : []));
+}
+
+/** The label's reduced dose after the hold, from the configured table. */
+function reducedDoseAdvice(ctx: RuleContext, mgPerDay: number | undefined): string {
+  const table = ctx.cfg.hepatic.reducedDoseAfterHold;
+  const steps = table.map((s) => `${s.fromMg} → ${s.toMg}`).join(', ');
+  const step = mgPerDay === undefined ? undefined : table.find((s) => s.fromMg === roundDose(mgPerDay));
+  if (step) return `then resume at a reduced dose: ${formatMg(step.fromMg)} → ${formatMg(step.toMg)} (label steps: ${steps} mg/day).`;
   return `then resume at a reduced dose (label steps: ${steps} mg/day).`;
 }
 
-export const hepatotoxicityHold: Rule = {
+export const hepatotoxicityHold = defineRule<{ what?: string; bili: string; tx: string; biliResume: string; txResume: string }>({
   id: 'HEPATOTOXICITY_HOLD',
   title: 'Hepatotoxicity on imatinib: withhold, then reduce',
   indicator: 'critical',
-  trigger: 'Already taking imatinib and (latest bilirubin > its ULN multiple or latest ALT/AST > their ULN multiple); ULN from referenceRange.high.',
-  summaryTemplate: 'Bilirubin > 3× or ALT/AST > 5× ULN: withhold imatinib until < 1.5× / < 2.5× ULN, then reduce the dose.',
-  suggestion: 'none (the detail names the reduced dose: 400 → 300, 600 → 400, 800 → 600 mg/day)',
+  trigger: (cfg) =>
+    `Already taking imatinib (or not known whether) and (latest bilirubin > ${formatNumber(cfg.hepatic.bilirubinUlnMultiple)}× ULN or latest ALT/AST > ${formatNumber(cfg.hepatic.transaminaseUlnMultiple)}× ULN); ULN from referenceRange.high.`,
+  suggestion: (cfg) =>
+    `Cancel this imatinib order (when it is a draft); the detail names the reduced dose (${cfg.hepatic.reducedDoseAfterHold.map((s) => `${s.fromMg} → ${s.toMg}`).join(', ')} mg/day)`,
+  summary: (p) => {
+    const specific = p.what ? `${p.what} ULN: withhold imatinib until bilirubin < ${p.biliResume}× and ALT/AST < ${p.txResume}× ULN, then reduce the dose.` : '';
+    return specific && specific.length < 140 ? specific : `Bilirubin > ${p.bili}× or ALT/AST > ${p.tx}× ULN: withhold imatinib until < ${p.biliResume}× / < ${p.txResume}× ULN, then reduce the dose.`;
+  },
+  example: ({ hepatic: h }) => ({ bili: formatNumber(h.bilirubinUlnMultiple), tx: formatNumber(h.transaminaseUlnMultiple), biliResume: formatNumber(h.bilirubinResumeBelowUlnMultiple), txResume: formatNumber(h.transaminaseResumeBelowUlnMultiple) }),
   thresholds: [
     { key: 'hepatic.bilirubinUlnMultiple', meaning: 'bilirubin above this × ULN triggers the hold' },
     { key: 'hepatic.transaminaseUlnMultiple', meaning: 'ALT or AST above this × ULN triggers the hold' },
@@ -90,85 +110,95 @@ export const hepatotoxicityHold: Rule = {
   needsDose: false,
   evaluate(ctx) {
     const { facts, cfg } = ctx;
-    if (!facts.imatinib.alreadyTaking) return undefined;
-    const elevated = elevatedLiverLabs(ctx, ['bilirubin', 'alt', 'ast']);
-    if (elevated.length === 0) return undefined;
+    const taking = facts.imatinib.taking;
+    if (taking === false) return { status: 'not-applicable', reason: 'not taking imatinib (HEPATIC_IMPAIRMENT covers a new start)' };
+    const results = liverResults(ctx, ['bilirubin', 'alt', 'ast']);
+    const trigger = triOf(results);
+    if (isUnknown(trigger)) return notChecked(`not known: ${reasonText(trigger)}`, trigger);
+    if (!trigger) {
+      if (!results.some((r) => r.lab)) return absent(liverBasis(ctx, results).join('; '));
+      return { status: 'passes', basis: liverBasis(ctx, results) };
+    }
+    const high = elevated(results);
     const h = cfg.hepatic;
-    const resume = `bilirubin < ${formatNumber(h.bilirubinResumeBelowUlnMultiple)}× and ALT/AST < ${formatNumber(h.transaminaseResumeBelowUlnMultiple)}× ULN`;
-    const what = elevated.map((e) => `${e.name === 'Bilirubin' ? 'bilirubin' : e.name} ${formatNumber(ulnRatio(e.lab.value, e.lab.uln))}×`).join(', ');
-    const specific = `${what.charAt(0).toUpperCase()}${what.slice(1)} ULN: withhold imatinib until ${resume}, then reduce the dose.`;
-    const generic = `Bilirubin > ${formatNumber(h.bilirubinUlnMultiple)}× or ALT/AST > ${formatNumber(h.transaminaseUlnMultiple)}× ULN: withhold imatinib until < ${formatNumber(h.bilirubinResumeBelowUlnMultiple)}× / < ${formatNumber(h.transaminaseResumeBelowUlnMultiple)}× ULN, then reduce the dose.`;
+    const what = high.map((e) => `${e.noun} ${ratioText(e.lab)}×`).join(', ');
     const start = facts.imatinib.start;
-    const found = elevated.map((e) => ulnFact(e.name, e.lab, multipleFor(ctx, e.key)));
-    found.push(start ? evidenceFact(start, 'Taking imatinib') : { text: 'Taking imatinib (active or on-hold record)' });
+    const found = high.map((e) => ulnFact(ctx, e));
+    found.push(...newerFacts(ctx, results));
+    if (isUnknown(taking)) found.push({ text: `Imatinib history could not be established (${reasonText(taking)}): withholding is safe either way` });
+    else found.push(start ? evidenceFact(start, 'Taking imatinib') : { text: 'Taking imatinib (active or on-hold record, or a revised order)' });
+    const resume = `bilirubin < ${formatNumber(h.bilirubinResumeBelowUlnMultiple)}× and ALT/AST < ${formatNumber(h.transaminaseResumeBelowUlnMultiple)}× ULN`;
     return {
-      ruleId: 'HEPATOTOXICITY_HOLD',
-      indicator: 'critical',
-      summary: specific.length < 140 ? specific : generic,
+      status: 'fires',
+      params: {
+        what: `${what.charAt(0).toUpperCase()}${what.slice(1)}`,
+        bili: formatNumber(h.bilirubinUlnMultiple),
+        tx: formatNumber(h.transaminaseUlnMultiple),
+        biliResume: formatNumber(h.bilirubinResumeBelowUlnMultiple),
+        txResume: formatNumber(h.transaminaseResumeBelowUlnMultiple),
+      },
       facts: found,
-      advice: [
-        `Withhold imatinib until ${resume}, ${reducedDoseAdvice(ctx.doseMg ?? ctx.currentDoseMg)}`,
-        'Check liver function monthly or as clinically indicated.',
-      ],
-      orders: ctx.orders,
+      advice: [`Withhold imatinib until ${resume}, ${reducedDoseAdvice(ctx, ctx.currentDoseMg ?? ctx.doseMg)}`, 'Check liver function monthly or as clinically indicated.'],
     };
   },
-  coverage(ctx) {
-    if (!ctx.facts.imatinib.alreadyTaking) return { status: 'checked', basis: ['not already taking imatinib (HEPATIC_IMPAIRMENT covers a new start)'] };
-    const { usable, missing } = liverDataNotes(ctx, ['bilirubin', 'alt', 'ast']);
-    if (usable.length === 0) return { status: 'not-checked', reason: missing.join('; ') };
-    return { status: 'checked', basis: [...usable, ...missing] };
-  },
-};
+});
 
-export const hepaticImpairment: Rule = {
+/** 75% of a dose, rounded down to a whole tablet step (600 → 400, not 450, which no tablet makes). */
+export function hepaticReduction(ctx: RuleContext, mgPerDay: number): number {
+  const { impairmentDoseFactor, impairmentDoseStepMg } = ctx.cfg.hepatic;
+  return Math.floor(roundDose(mgPerDay * impairmentDoseFactor) / impairmentDoseStepMg) * impairmentDoseStepMg;
+}
+
+export const hepaticImpairment = defineRule<{ percent: string; reduced: string; from: string }>({
   id: 'HEPATIC_IMPAIRMENT',
   title: 'Severe hepatic impairment: lower imatinib dose',
   indicator: 'warning',
-  trigger: 'Not already taking imatinib and (latest bilirubin > its ULN multiple, or a coded severe hepatic impairment: K72.1*, K72.9*, SNOMED 59927004).',
-  summaryTemplate: 'Severe hepatic impairment: the label advises a 25% lower imatinib dose (e.g. 300 mg/day for 400 mg).',
-  suggestion: 'dose → 75% of the ordered dose',
+  trigger: (cfg) =>
+    `Not taking imatinib and (latest bilirubin > ${formatNumber(cfg.hepatic.bilirubinUlnMultiple)}× ULN, or a coded severe hepatic impairment: K72.1*, K72.9*, SNOMED 59927004).`,
+  suggestion: (cfg) =>
+    `dose → ${formatNumber(cfg.hepatic.impairmentDoseFactor * 100)}% of the dose the other rules leave, rounded down to a whole ${cfg.hepatic.impairmentDoseStepMg} mg`,
+  summary: (p) => `Severe hepatic impairment: the label advises a ${p.percent}% lower imatinib dose (e.g. ${p.reduced} mg/day for ${p.from} mg).`,
+  example: (cfg) => ({ percent: formatNumber(Math.round((1 - cfg.hepatic.impairmentDoseFactor) * 1000) / 10), reduced: 'X', from: 'N' }),
   thresholds: [
     { key: 'hepatic.bilirubinUlnMultiple', meaning: 'bilirubin above this × ULN counts as severe impairment' },
     { key: 'hepatic.impairmentDoseFactor', meaning: 'fraction of the dose to give in severe impairment' },
+    { key: 'hepatic.impairmentDoseStepMg', meaning: 'the reduced dose is rounded down to a multiple of this (mg)' },
     { key: 'labLookbackDays', meaning: 'labs older than this many days are not used' },
   ],
   evidence: [SOURCES.hepaticPk2008, SOURCES.usLabel, SOURCES.euSmpc],
   needsDose: false,
   evaluate(ctx) {
     const { facts, cfg, doseMg } = ctx;
-    if (facts.imatinib.alreadyTaking) return undefined;
-    const bilirubin = elevatedLiverLabs(ctx, ['bilirubin'])[0];
+    const taking = facts.imatinib.taking;
+    if (taking === true) return { status: 'not-applicable', reason: 'already taking imatinib (HEPATOTOXICITY_HOLD covers liver values on therapy)' };
     const coded = facts.severeHepaticImpairment;
-    if (!bilirubin && !coded) return undefined;
+    const results = liverResults(ctx, ['bilirubin']);
+    const bilirubin = triOf(results);
+    const fires = or(bilirubin, coded !== undefined);
+    // "Not taking" must be known: with an unidentified imatinib history the hold applies instead (1.1).
+    if (isUnknown(taking)) {
+      if (fires === false) return { status: 'passes', basis: [...liverBasis(ctx, results), 'no coded severe hepatic impairment'] };
+      return notChecked(`whether imatinib is already taken is not known (${reasonText(taking)}); HEPATOTOXICITY_HOLD applies to high liver values`, taking);
+    }
+    if (isUnknown(fires)) return notChecked(`not known: ${reasonText(fires)}`, fires);
+    if (!fires) return { status: 'passes', basis: [...liverBasis(ctx, results), 'no coded severe hepatic impairment'] };
     const factor = cfg.hepatic.impairmentDoseFactor;
     const percent = formatNumber(Math.round((1 - factor) * 1000) / 10);
-    const exampleFrom = doseMg ?? cfg.standardDoseMg;
-    const reduced = roundDose(exampleFrom * factor);
+    const exampleFrom = doseMg === undefined || doseMg > cfg.maxDoseMg ? cfg.standardDoseMg : doseMg;
     const found: TriggerFact[] = [];
-    if (bilirubin) found.push(ulnFact('Bilirubin', bilirubin.lab, cfg.hepatic.bilirubinUlnMultiple));
+    for (const e of elevated(results)) found.push(ulnFact(ctx, e));
+    found.push(...newerFacts(ctx, results));
     if (coded) found.push(evidenceFact(coded, 'Severe hepatic impairment'));
-    const advice = [
-      `The US label advises a ${percent}% lower dose in severe hepatic impairment (bilirubin > 3-10× ULN); the EU SmPC instead advises the minimum dose of ${formatNumber(cfg.standardDoseMg)} mg/day with caution. Monitor liver function and blood counts.`,
-    ];
-    let doseTargets;
-    if (doseMg === undefined) advice.push('The ordered daily dose could not be computed, so no reduced dose is suggested.');
-    else if (reduced > cfg.maxDoseMg) advice.push(`${percent}% less than the ordered ${formatMg(doseMg)} still exceeds the maximum; see the maximum-dose alert.`);
-    else doseTargets = [doseTarget(reduced, cfg)];
+    if (doseMg !== undefined) found.push({ text: `Ordered dose ${formatMg(doseMg)}` });
     return {
-      ruleId: 'HEPATIC_IMPAIRMENT',
-      indicator: 'warning',
-      summary: `Severe hepatic impairment: the label advises a ${percent}% lower imatinib dose (e.g. ${formatNumber(reduced)} mg/day for ${formatNumber(exampleFrom)} mg).`,
-      facts: doseMg === undefined ? found : [...found, { text: `Ordered dose ${formatMg(doseMg)}` }],
-      advice,
-      orders: ctx.orders,
-      ...(doseTargets ? { doseTargets } : {}),
+      status: 'fires',
+      params: { percent, reduced: formatNumber(hepaticReduction(ctx, exampleFrom)), from: formatNumber(exampleFrom) },
+      facts: found,
+      advice: [
+        `The US label advises a ${percent}% lower dose in severe hepatic impairment (bilirubin > 3-10× ULN), rounded down here to whole ${cfg.hepatic.impairmentDoseStepMg} mg tablets; the EU SmPC instead advises the minimum dose of ${formatMg(cfg.standardDoseMg)} with caution. Monitor liver function and blood counts.`,
+        ...(doseMg === undefined ? ['The ordered daily dose could not be computed, so no reduced dose is suggested.'] : []),
+      ],
+      ...(doseMg !== undefined ? { dose: { kind: 'hepatic-reduction' as const } } : {}),
     };
   },
-  coverage(ctx): Coverage {
-    if (ctx.facts.imatinib.alreadyTaking) return { status: 'checked', basis: ['already taking imatinib (HEPATOTOXICITY_HOLD applies instead)'] };
-    const { usable, missing } = liverDataNotes(ctx, ['bilirubin']);
-    const coded = ctx.facts.severeHepaticImpairment ? 'coded severe hepatic impairment on file' : 'no coded severe hepatic impairment';
-    return { status: 'checked', basis: [...usable, ...missing, coded] };
-  },
-};
+});

@@ -1,7 +1,7 @@
-/** The rule layer: rule definitions, the rule runner (with precedence) and the rule context. */
+/** The rule layer: rule definitions, the precedence table, the rule runner and the rule context. */
 export { RULES, RULES_BY_ID } from './catalogue';
 export { buildRuleContext } from './context';
-export { applyPrecedence, type PrecedenceResult, type Suppression } from './precedence';
+export { PRECEDENCE, describePrecedence, type Precedence } from './precedence';
 export { runRules, NO_GIST_REASON, type OutcomeStatus, type RuleOutcome, type RuleRun } from './run';
 export { SOURCES, UNVERIFIED_NOTE } from './evidence';
-export { RULE_IDS, type Coverage, type DoseTarget, type EvidenceRef, type Finding, type Rule, type RuleContext, type RuleId, type ThresholdKey, type ThresholdRef, type TriggerFact } from './types';
+export { RULE_IDS, type DoseTarget, type EvidenceRef, type Finding, type Rule, type RuleContext, type RuleId, type ThresholdKey, type ThresholdRef, type TriggerFact } from './types';

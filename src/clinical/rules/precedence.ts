@@ -1,121 +1,80 @@
 /**
- * All precedence and suppression between rules (RULES.md §4), in one place and in this order:
- *  1. one card per rule per request (findings of the same rule merge, naming every order);
- *  2. DOSE_ABOVE_MAX replaces HIGH_DOSE_WITHOUT_INDICATION;
- *  3. HEPATOTOXICITY_HOLD and HEPATIC_IMPAIRMENT never both (the hold wins);
- *  4. PDGFRA_D842V_RESISTANT and WT_SDH_NF1_LOW_BENEFIT silence EXON9_HIGH_DOSE and PROGRESSION_ESCALATE;
- *  5. an order already escalating to the high dose on current progression gets no progression card;
- *  6. dose increases are withheld when more imatinib is unsafe (CrCl/eGFR below the mild threshold, or
- *     HEPATIC_IMPAIRMENT, HEMATOLOGIC_HOLD, HEPATOTOXICITY_HOLD or PREGNANCY fired): EXON9_HIGH_DOSE and
- *     PROGRESSION_ESCALATE stay, at `info`, without a suggestion, saying why;
- *  7. cards ordered by indicator (critical first), then by rule order.
+ * Precedence between rules (docs/clinical-rules.md §4), as one declarative table. The runner (run.ts), the
+ * safe dose target (dose-plan.ts), the pharmacy summary and the catalogue all read PRECEDENCE; no rule
+ * re-implements another rule's guard. What the rules' own triggers already keep apart (HEPATOTOXICITY_HOLD
+ * needs imatinib taken or not known, HEPATIC_IMPAIRMENT needs it known not taken; PROGRESSION_ESCALATE needs
+ * an ordered dose below the high dose) is not repeated here.
  */
-import type { Indicator } from '../../protocol/cards';
-import type { ImatinibOrder } from '../types';
-import { RULES_BY_ID } from './catalogue';
-import { isBelow } from './compare';
-import { formatDate, formatNumber, formatUnit } from './format';
-import { RULE_IDS, type Finding, type RuleContext, type RuleId, type TriggerFact } from './types';
+import type { ClinicalConfig } from '../../config';
+import { formatMg, formatNumber } from './format';
+import type { RuleId } from './types';
 
-export interface Suppression {
-  ruleId: RuleId;
-  /** The rule (or situation) that silenced it. */
-  by: RuleId | 'ESCALATION_ORDERED';
+export interface Replacement {
+  winner: RuleId;
+  loser: RuleId;
+  /** Why the loser does not apply, for the pharmacy summary ("not applicable: dose above the maximum"). */
   reason: string;
 }
 
-export interface PrecedenceResult {
-  findings: Finding[];
-  suppressed: Suppression[];
+export interface Silencing {
+  by: readonly RuleId[];
+  silenced: readonly RuleId[];
+  reason: string;
 }
 
-const SEVERITY: Record<Indicator, number> = { critical: 0, warning: 1, info: 2 };
-
-const DOSE_INCREASES: readonly RuleId[] = ['EXON9_HIGH_DOSE', 'PROGRESSION_ESCALATE'];
-const UNSAFE_TO_INCREASE: readonly RuleId[] = ['HEPATIC_IMPAIRMENT', 'HEMATOLOGIC_HOLD', 'HEPATOTOXICITY_HOLD', 'PREGNANCY'];
-
-function uniqueBy<T>(items: T[], key: (t: T) => string): T[] {
-  const seen = new Set<string>();
-  return items.filter((t) => {
-    const k = key(t);
-    if (seen.has(k)) return false;
-    seen.add(k);
-    return true;
-  });
+export interface Precedence {
+  /** When the winner fires, the loser does not apply (its card is not issued). */
+  replaces: readonly Replacement[];
+  /** When any `by` rule fires, the silenced rules' cards are not issued. */
+  silences: readonly Silencing[];
+  /**
+   * Dose increases are withheld when more imatinib is unsafe: while any `byRules` fires or could not be checked,
+   * or kidney function is below `renal.mildBelow` (or not known): the increase cards are issued at `indicator`
+   * without a dose change, saying why.
+   */
+  withholdIncreases: { increases: readonly RuleId[]; byRules: readonly RuleId[]; renalBelow: 'renal.mildBelow'; indicator: 'info' };
+  /**
+   * No dose change at all while any `byRules` fires (each of those cards offers to cancel the draft orders
+   * instead), or while kidney function is below `renal.severeBelow` (no dose is established).
+   */
+  withholdDoseChanges: { byRules: readonly RuleId[]; renalBelow: 'renal.severeBelow' };
+  /** The caps the one safe target obeys besides the rules' own targets. */
+  doseCaps: { renal: readonly ['renal.mildCapMg', 'renal.moderateCapMg']; hepatic: { rule: RuleId; factor: 'hepatic.impairmentDoseFactor'; step: 'hepatic.impairmentDoseStepMg' } };
 }
 
-function merge(a: Finding, b: Finding): Finding {
-  const merged: Finding = {
-    ...a,
-    indicator: SEVERITY[b.indicator] < SEVERITY[a.indicator] ? b.indicator : a.indicator,
-    facts: uniqueBy<TriggerFact>([...a.facts, ...b.facts], (f) => `${f.text}|${f.date ?? ''}|${f.sourceRef ?? ''}`),
-    advice: uniqueBy([...a.advice, ...b.advice], (s) => s),
-    orders: uniqueBy<ImatinibOrder>([...a.orders, ...b.orders], (o) => o.reference),
-  };
-  const targets = a.doseTargets ?? b.doseTargets;
-  if (targets) merged.doseTargets = targets;
-  return merged;
-}
+export const PRECEDENCE: Precedence = {
+  replaces: [{ winner: 'DOSE_ABOVE_MAX', loser: 'HIGH_DOSE_WITHOUT_INDICATION', reason: 'dose above the maximum' }],
+  silences: [
+    {
+      by: ['PDGFRA_D842V_RESISTANT', 'WT_SDH_NF1_LOW_BENEFIT'],
+      silenced: ['EXON9_HIGH_DOSE', 'PROGRESSION_ESCALATE'],
+      reason: 'imatinib-resistant or low-benefit genotype: more imatinib is not advised',
+    },
+  ],
+  withholdIncreases: {
+    increases: ['EXON9_HIGH_DOSE', 'PROGRESSION_ESCALATE'],
+    byRules: ['HEPATIC_IMPAIRMENT', 'HEMATOLOGIC_HOLD', 'HEPATOTOXICITY_HOLD', 'PREGNANCY'],
+    renalBelow: 'renal.mildBelow',
+    indicator: 'info',
+  },
+  withholdDoseChanges: { byRules: ['HEMATOLOGIC_HOLD', 'HEPATOTOXICITY_HOLD', 'PREGNANCY'], renalBelow: 'renal.severeBelow' },
+  doseCaps: {
+    renal: ['renal.mildCapMg', 'renal.moderateCapMg'],
+    hepatic: { rule: 'HEPATIC_IMPAIRMENT', factor: 'hepatic.impairmentDoseFactor', step: 'hepatic.impairmentDoseStepMg' },
+  },
+};
 
-/** Step 1: one finding per rule. */
-function onePerRule(findings: Finding[]): Map<RuleId, Finding> {
-  const byRule = new Map<RuleId, Finding>();
-  for (const f of findings) {
-    const prior = byRule.get(f.ruleId);
-    byRule.set(f.ruleId, prior ? merge(prior, f) : f);
-  }
-  return byRule;
-}
-
-/** Why giving more imatinib is unsafe now, each reason stated with its facts. */
-function unsafeToIncrease(byRule: Map<RuleId, Finding>, ctx: RuleContext): string[] {
-  const reasons: string[] = [];
-  const renal = ctx.facts.labs.renal;
-  if (renal && isBelow(renal.value, ctx.cfg.renal.mildBelow)) {
-    const what = renal.egfrProxy ? 'eGFR (used for CrCl)' : 'CrCl';
-    reasons.push(`${what} ${formatNumber(renal.value)} ${formatUnit(renal.unit)} on ${formatDate(renal.date)} is below ${formatNumber(ctx.cfg.renal.mildBelow)} mL/min`);
-  }
-  for (const id of UNSAFE_TO_INCREASE) {
-    if (byRule.has(id)) reasons.push(`${RULES_BY_ID[id].title} (${id})`);
-  }
-  return reasons;
-}
-
-export function applyPrecedence(findings: Finding[], ctx: RuleContext): PrecedenceResult {
-  const byRule = onePerRule(findings);
-  const suppressed: Suppression[] = [];
-  const silence = (ruleId: RuleId, by: Suppression['by'], reason: string): void => {
-    if (byRule.delete(ruleId)) suppressed.push({ ruleId, by, reason });
-  };
-
-  if (byRule.has('DOSE_ABOVE_MAX')) silence('HIGH_DOSE_WITHOUT_INDICATION', 'DOSE_ABOVE_MAX', 'the dose is above the maximum');
-
-  if (byRule.has('HEPATOTOXICITY_HOLD')) silence('HEPATIC_IMPAIRMENT', 'HEPATOTOXICITY_HOLD', 'imatinib is already taken: the hepatotoxicity hold applies');
-
-  for (const resistant of ['PDGFRA_D842V_RESISTANT', 'WT_SDH_NF1_LOW_BENEFIT'] as const) {
-    if (!byRule.has(resistant)) continue;
-    for (const id of DOSE_INCREASES) silence(id, resistant, 'imatinib-resistant or low-benefit genotype: more imatinib is not advised');
-  }
-
-  const { facts, cfg, doseMg, currentDoseMg } = ctx;
-  if (facts.currentProgression && currentDoseMg !== undefined && currentDoseMg < cfg.highDoseMg && doseMg !== undefined && doseMg >= cfg.highDoseMg) {
-    for (const id of ['PROGRESSION_ESCALATE', 'PROGRESSION_ON_HIGH_DOSE'] as const) {
-      silence(id, 'ESCALATION_ORDERED', 'the order already escalates to the high dose on current progression');
-    }
-  }
-
-  const reasons = unsafeToIncrease(byRule, ctx);
-  if (reasons.length > 0) {
-    for (const id of DOSE_INCREASES) {
-      const f = byRule.get(id);
-      if (!f) continue;
-      const { doseTargets: _withheld, ...rest } = f;
-      byRule.set(id, { ...rest, indicator: 'info', withheldBecause: reasons });
-    }
-  }
-
-  const ordered = [...byRule.values()].sort(
-    (a, b) => SEVERITY[a.indicator] - SEVERITY[b.indicator] || RULE_IDS.indexOf(a.ruleId) - RULE_IDS.indexOf(b.ruleId),
-  );
-  return { findings: ordered, suppressed };
+/** The table in words, with the configured numbers (catalogue, README). */
+export function describePrecedence(cfg: ClinicalConfig, p: Precedence = PRECEDENCE): string[] {
+  const list = (ids: readonly string[]) => ids.join(', ');
+  const h = cfg.hepatic;
+  return [
+    ...p.replaces.map((r) => `${r.winner} replaces ${r.loser} (listed as "not applicable: ${r.reason}").`),
+    ...p.silences.map((s) => `${list(s.by)} silence ${list(s.silenced)} (${s.reason}); the pharmacy summary lists them as "silenced by" the rule.`),
+    `Dose increases (${list(p.withholdIncreases.increases)}) are withheld when giving more imatinib is unsafe: the latest CrCl (or eGFR proxy) below ${formatNumber(cfg.renal.mildBelow)} mL/min (or not known), or ${list(p.withholdIncreases.byRules)} fires or could not be checked. The cards are issued at \`${p.withholdIncreases.indicator}\` without a dose change, saying why.`,
+    `One safe dose target per request: the lowest of the suggesting rules' own targets, the kidney cap (${formatMg(cfg.renal.mildCapMg)} for ${formatNumber(cfg.renal.moderateBelow)} ≤ CrCl < ${formatNumber(cfg.renal.mildBelow)}, ${formatMg(cfg.renal.moderateCapMg)} for ${formatNumber(cfg.renal.severeBelow)} ≤ CrCl < ${formatNumber(cfg.renal.moderateBelow)}) and, when ${p.doseCaps.hepatic.rule} fires, ${formatNumber(h.impairmentDoseFactor * 100)}% of what the other rules leave, rounded down to a whole ${h.impairmentDoseStepMg} mg. It appears once, on the card with the highest indicator among those that would suggest a dose (ties: rule order); the other dose cards say where it is and why it is lower. A CrCl with a comparator that allows different targets gets no suggestion.`,
+    `No dose change at all while ${list(p.withholdDoseChanges.byRules)} fires (each of them offers "Cancel this imatinib order" for draft orders instead), or while CrCl (or the eGFR proxy) is below ${formatNumber(cfg.renal.severeBelow)} mL/min.`,
+    'One card per rule per request; several orders with the same finding are named on one card.',
+    'Any evaluated order with an unparseable dose: DOSE_UNPARSEABLE, and no rule that compares the ordered dose runs.',
+  ];
 }

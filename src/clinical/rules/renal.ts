@@ -1,40 +1,48 @@
-/** RENAL_DOSE_LIMIT: label dose caps by creatinine clearance (eGFR as a proxy when no CrCl is in the window). */
+/**
+ * RENAL_DOSE_LIMIT: label dose caps by creatinine clearance (eGFR as a proxy when no CrCl is in the window).
+ * A value with a comparator may fall in several bands: the rule fires when it fires in every band the value
+ * allows, and its cap is suggested only when every band gives the same one (the dose plan decides).
+ */
 import type { RenalFunction } from '../types';
-import { isBelow } from './compare';
-import { doseTarget } from './dose-targets';
 import { SOURCES } from './evidence';
-import { formatMg, formatNumber, formatUnit, orderedDoseFact } from './format';
-import type { Rule, RuleContext, TriggerFact } from './types';
-
-/** "CrCl 45 mL/min" or "eGFR 45 mL/min/1.73 m²". */
-function renalText(r: RenalFunction): string {
-  return `${r.egfrProxy ? 'eGFR' : 'CrCl'} ${formatNumber(r.value)} ${formatUnit(r.unit)}`;
-}
+import { formatMg, formatNumber, formatValue, labBasis, labText, orderedDoseFact, unusableFacts } from './format';
+import { checkLab, renalBands, renalCap, renalName, type RenalBand } from './knowledge';
+import { absent, notChecked } from './outcomes';
+import { defineRule, type RuleContext, type TriggerFact } from './types';
 
 function renalFact(r: RenalFunction): TriggerFact {
-  const text = r.egfrProxy ? `${renalText(r)} (LOINC ${r.loinc}), used in place of creatinine clearance` : `${renalText(r)} (LOINC ${r.loinc})`;
+  const text = r.egfrProxy ? `${labText('eGFR', r)} (LOINC ${r.loinc}), used in place of creatinine clearance` : `${labText('CrCl', r)} (LOINC ${r.loinc})`;
   return { text, date: r.date, sourceRef: r.sourceRef };
 }
 
-type RenalBand = { kind: 'severe' } | { kind: 'moderate' | 'mild'; capMg: number; range: string };
-
-/** Which label band the renal function falls in; undefined = no limit (≥ the mild threshold). */
-export function renalBand(value: number, ctx: RuleContext): RenalBand | undefined {
-  const r = ctx.cfg.renal;
-  if (isBelow(value, r.severeBelow)) return { kind: 'severe' };
-  if (isBelow(value, r.moderateBelow)) return { kind: 'moderate', capMg: r.moderateCapMg, range: `${formatNumber(r.severeBelow)} to < ${formatNumber(r.moderateBelow)} mL/min` };
-  if (isBelow(value, r.mildBelow)) return { kind: 'mild', capMg: r.mildCapMg, range: `${formatNumber(r.moderateBelow)} to < ${formatNumber(r.mildBelow)} mL/min` };
-  return undefined;
+/** Whether the rule fires in a band, for the ordered dose. */
+function firesIn(ctx: RuleContext, band: RenalBand, doseMg: number | undefined): boolean | 'dose-unknown' {
+  if (band === 'severe') return true;
+  const cap = renalCap(ctx, band);
+  if (cap === undefined) return false;
+  if (doseMg === undefined) return 'dose-unknown';
+  return doseMg > cap;
 }
 
-export const renalDoseLimit: Rule = {
+/** "CrCl 45 mL/min" / "eGFR <15 mL/min/1.73 m²" for summaries. */
+function measure(r: RenalFunction): string {
+  return `${renalName(r)} ${formatValue(r.value, r.comparator)} ${r.egfrProxy ? 'mL/min/1.73 m²' : 'mL/min'}`;
+}
+
+export const renalDoseLimit = defineRule<{ measure: string; cap?: string }>({
   id: 'RENAL_DOSE_LIMIT',
   title: 'Reduced kidney function: imatinib dose limit',
   indicator: 'warning',
-  trigger:
-    'Latest CrCl (or eGFR proxy) in the look-back window: moderate-to-mild band (40 ≤ CrCl < 60) and dose > 600 mg/day; moderate band (20 ≤ CrCl < 40) and dose > 400 mg/day; severe (CrCl < 20), any dose.',
-  summaryTemplate: 'Reduced kidney function (CrCl N mL/min): imatinib above X mg/day is not recommended.',
-  suggestion: 'dose → the cap (600 or 400 mg once daily); none below 20 mL/min',
+  trigger: (cfg) => {
+    const r = cfg.renal;
+    return `Latest CrCl (or eGFR proxy) in ${cfg.labLookbackDays} days: ${formatNumber(r.moderateBelow)} ≤ CrCl < ${formatNumber(r.mildBelow)} and dose > ${formatMg(r.mildCapMg)}; ${formatNumber(r.severeBelow)} ≤ CrCl < ${formatNumber(r.moderateBelow)} and dose > ${formatMg(r.moderateCapMg)}; CrCl < ${formatNumber(r.severeBelow)} at any dose. A value with a comparator fires only when every value it allows does.`;
+  },
+  suggestion: (cfg) => `dose → the cap (${formatNumber(cfg.renal.mildCapMg)} or ${formatNumber(cfg.renal.moderateCapMg)} mg once daily); no dose suggestion at all below ${formatNumber(cfg.renal.severeBelow)} mL/min`,
+  summary: (p) =>
+    p.cap
+      ? `Reduced kidney function (${p.measure}): imatinib above ${p.cap} mg/day is not recommended.`
+      : `Severely reduced kidney function (${p.measure}): use imatinib with caution; no safe dose is established.`,
+  example: () => ({ measure: 'CrCl N mL/min', cap: 'X' }),
   thresholds: [
     { key: 'renal.mildBelow', meaning: 'CrCl below this is mild impairment (mL/min)' },
     { key: 'renal.moderateBelow', meaning: 'CrCl below this is moderate impairment (mL/min)' },
@@ -46,49 +54,57 @@ export const renalDoseLimit: Rule = {
   evidence: [SOURCES.renalPk2008, SOURCES.usLabel],
   needsDose: false,
   evaluate(ctx) {
-    const renal = ctx.facts.labs.renal;
-    if (!renal) return undefined;
-    const band = renalBand(renal.value, ctx);
-    if (!band) return undefined;
-    const proxyNote = renal.egfrProxy
-      ? [`No creatinine clearance in the last ${ctx.cfg.labLookbackDays} days: the eGFR is used as a proxy; confirm with a creatinine clearance if the dose decision depends on it.`]
-      : [];
-    const measure = renal.egfrProxy ? `eGFR ${formatNumber(renal.value)}, used for CrCl` : `CrCl ${formatNumber(renal.value)} mL/min`;
-    if (band.kind === 'severe') {
+    const slot = ctx.facts.labs.renal;
+    const check = checkLab(ctx, 'renal', slot, () => true);
+    if ('unavailable' in check) return notChecked(`kidney function not known: ${check.unavailable.reasons.map((r) => r.text).join('; ')}`, check.unavailable);
+    const days = ctx.cfg.labLookbackDays;
+    if ('absent' in check) return absent(labBasis('CrCl', 'creatinine clearance or eGFR', slot, days));
+    const renal = check.value;
+    const bands = renalBands(ctx, renal);
+    const verdicts = bands.map((b) => firesIn(ctx, b, ctx.doseMg));
+    const basis = `${labBasis(renalName(renal), renalName(renal), slot, days)}${renal.egfrProxy ? ' (eGFR used in place of CrCl)' : ''}`;
+    if (verdicts.every((v) => v === false)) return { status: 'passes', basis: [basis] };
+    if (verdicts.includes('dose-unknown')) return { status: 'not-checked', reason: `${basis}: the dose cap could not be checked (daily dose unknown)`, cause: 'dose-unknown' };
+    if (!verdicts.every((v) => v === true)) {
+      const capBands = bands.filter((b) => b !== 'none').map((b) => (b === 'severe' ? `below ${formatNumber(ctx.cfg.renal.severeBelow)}` : `${formatMg(renalCap(ctx, b) ?? 0)} cap`));
       return {
-        ruleId: 'RENAL_DOSE_LIMIT',
-        indicator: 'warning',
-        summary: `Severely reduced kidney function (${measure}): use imatinib with caution; no safe dose is established.`,
-        facts: ctx.doseMg === undefined ? [renalFact(renal)] : [renalFact(renal), orderedDoseFact(ctx.orders, ctx.doseMg)],
-        advice: [
-          `Below ${formatNumber(ctx.cfg.renal.severeBelow)} mL/min use imatinib with caution: 100 mg/day was tolerated in two patients with severe impairment. The EU SmPC advises starting at the minimum ${formatNumber(ctx.cfg.standardDoseMg)} mg/day with caution.`,
-          ...proxyNote,
-        ],
-        orders: ctx.orders,
+        status: 'not-checked',
+        reason: `${measure(renal)} allows values on both sides of a limit (${capBands.join(', ')}); the ordered ${formatMg(ctx.doseMg ?? 0)} may or may not exceed it`,
+        cause: 'ambiguous',
       };
     }
-    const doseMg = ctx.doseMg;
-    if (doseMg === undefined || !(doseMg > band.capMg)) return undefined;
-    const moderate = band.kind === 'moderate';
+    const proxyNote = renal.egfrProxy
+      ? [`No creatinine clearance in the last ${days} days: the eGFR is used as a proxy; confirm with a creatinine clearance if the dose decision depends on it.`]
+      : [];
+    const facts = [renalFact(renal), ...unusableFacts(renalName(renal), slot.unusable, true), ...(ctx.doseMg === undefined ? [] : [orderedDoseFact(ctx.orders, ctx.total)])];
+    const only = bands.length === 1 ? bands[0] : undefined;
+    if (only === 'severe') {
+      return {
+        status: 'fires',
+        params: { measure: measure(renal) },
+        facts,
+        advice: [
+          `Below ${formatNumber(ctx.cfg.renal.severeBelow)} mL/min use imatinib with caution: 100 mg/day was tolerated in two patients with severe impairment. The EU SmPC advises starting at the minimum ${formatMg(ctx.cfg.standardDoseMg)} with caution. No dose is suggested: none is established.`,
+          ...proxyNote,
+        ],
+      };
+    }
+    // One band, or several that all fire: the loosest cap is what every allowed value rules out.
+    const caps = bands.map((b) => renalCap(ctx, b)).filter((c): c is number => c !== undefined);
+    const loosest = Math.max(...caps);
+    const advice = bands.map((b) => {
+      if (b === 'severe') return `Below ${formatNumber(ctx.cfg.renal.severeBelow)} mL/min no safe dose is established (100 mg/day was tolerated in two patients).`;
+      const r = ctx.cfg.renal;
+      const range = b === 'mild' ? `${formatNumber(r.moderateBelow)} to < ${formatNumber(r.mildBelow)} mL/min` : `${formatNumber(r.severeBelow)} to < ${formatNumber(r.moderateBelow)} mL/min`;
+      return `With CrCl ${range}, doses above ${formatMg(renalCap(ctx, b) ?? 0)} are not recommended${b === 'moderate' ? '; the label advises starting at 50% of the recommended dose and increasing as tolerated' : ''}.`;
+    });
+    if (bands.length > 1) advice.unshift(`${measure(renal)} allows more than one band of kidney function: each is listed below.`);
     return {
-      ruleId: 'RENAL_DOSE_LIMIT',
-      indicator: 'warning',
-      summary: `Reduced kidney function (${measure}): imatinib above ${formatNumber(band.capMg)} mg/day is not recommended.`,
-      facts: [renalFact(renal), orderedDoseFact(ctx.orders, doseMg)],
-      advice: [
-        `With CrCl ${band.range}, doses above ${formatMg(band.capMg)} are not recommended${moderate ? '; the label advises starting at 50% of the recommended dose and increasing as tolerated' : ''}.`,
-        ...proxyNote,
-      ],
-      orders: ctx.orders,
-      doseTargets: [doseTarget(band.capMg, ctx.cfg)],
+      status: 'fires',
+      params: { measure: measure(renal), cap: formatNumber(loosest) },
+      facts,
+      advice: [...advice, ...proxyNote],
+      dose: { kind: 'renal-cap' },
     };
   },
-  coverage(ctx) {
-    const renal = ctx.facts.labs.renal;
-    if (!renal) return { status: 'not-checked', reason: `no creatinine clearance or eGFR in the last ${ctx.cfg.labLookbackDays} days` };
-    const band = renalBand(renal.value, ctx);
-    const basis = [`${renalText(renal)}${renal.egfrProxy ? ' (eGFR used in place of CrCl)' : ''}`];
-    if (band && band.kind !== 'severe' && ctx.doseMg === undefined) return { status: 'not-checked', reason: `${basis[0]}: the ${formatMg(band.capMg)} cap could not be checked (daily dose unknown)` };
-    return { status: 'checked', basis };
-  },
-};
+});

@@ -1,5 +1,5 @@
 /**
- * Diagnosis codes (RULES.md §2; EVIDENCE.md §C and §3 of its verification update). ICD-10-CM codes are
+ * Diagnosis codes (docs/clinical-rules.md §2; docs/clinical-evidence.md §C and §3 of its verification update). ICD-10-CM codes are
  * compared without the dot and upper-cased, because EHRs send both "C49.A2" and "C49A2".
  */
 import type { CodeableConcept, Coding } from 'fhir/r4';

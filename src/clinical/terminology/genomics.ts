@@ -1,5 +1,5 @@
 /**
- * Genomics terminology (RULES.md §2; EVIDENCE.md genomics table and HGVS section): LOINC codes of variant
+ * Genomics terminology (docs/clinical-rules.md §2; docs/clinical-evidence.md genomics table and HGVS section): LOINC codes of variant
  * Observations and their components, HGNC gene ids, answer codes, and HGVS normalisation with the two
  * hotspots the rules need. Genes are identified by HGNC id only, never by a display (IG examples swap them).
  */
@@ -174,7 +174,7 @@ function hotspot(gene: GeneSymbol, transcript: string, spellings: string[]): Hot
   return { gene, transcript, changes };
 }
 
-/** KIT exon 9 hotspot: A502_Y503 duplication in all its published spellings (EVIDENCE.md §4). */
+/** KIT exon 9 hotspot: A502_Y503 duplication in all its published spellings (docs/clinical-evidence.md §4). */
 export const KIT_EXON9_HOTSPOT = hotspot('KIT', 'NM_000222', [
   'c.1504_1509dup',
   'c.1509_1510insGCCTAT',

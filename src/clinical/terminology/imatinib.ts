@@ -1,5 +1,5 @@
 /**
- * RxNorm concepts for imatinib (EVIDENCE.md §C, verified against the CIBMTR medication value set and openFDA
+ * RxNorm concepts for imatinib (docs/clinical-evidence.md §C, verified against the CIBMTR medication value set and openFDA
  * NDC records), with the strength of one tablet/capsule where the concept fixes it.
  */
 export type DoseForm = 'tablet' | 'capsule';
@@ -39,5 +39,5 @@ const CONCEPTS: readonly ImatinibConcept[] = [
 
 export const IMATINIB_BY_RXCUI: ReadonlyMap<string, ImatinibConcept> = new Map(CONCEPTS.map((c) => [c.rxcui, c]));
 
-/** Text recognises imatinib only when the medication carries no RxNorm code at all (RULES.md §1). */
+/** Text recognises imatinib only when the medication carries no RxNorm code at all (docs/clinical-rules.md §1). */
 export const IMATINIB_NAME = /\b(imatinib|gleevec|glivec)\b/i;

@@ -1,5 +1,5 @@
 /**
- * Drugs that interact with imatinib (RULES.md §2 co-medications; EVIDENCE.md §C and its verification
+ * Drugs that interact with imatinib (docs/clinical-rules.md §2 co-medications; docs/clinical-evidence.md §C and its verification
  * update for the RxNorm ingredient codes). A product (SCD/SBD) rarely carries its ingredient code, so each
  * drug is also matched by name, brand names included, on whole words.
  */
@@ -15,16 +15,22 @@ export interface InteractingDrug {
   names: readonly string[];
   /** Extra patterns for names with punctuation variants. */
   patterns?: readonly RegExp[];
+  /**
+   * Measured cut in imatinib exposure (AUC) with this inducer, in percent as the source states it
+   * (docs/clinical-evidence.md B7: rifampicin 74, enzyme-inducing antiepileptics 73, St John's wort 30–32).
+   * Absent: no measured figure.
+   */
+  exposureCutPercent?: string;
 }
 
 export const INTERACTING_DRUGS: readonly InteractingDrug[] = [
   // Strong CYP3A4 inducers named in imatinib labelling.
-  { name: 'rifampin', interaction: 'cyp3a4Inducer', rxcuis: ['9384'], names: ['rifampin', 'rifampicin', 'rifadin', 'rimactane'] },
+  { name: 'rifampin', interaction: 'cyp3a4Inducer', rxcuis: ['9384'], names: ['rifampin', 'rifampicin', 'rifadin', 'rimactane'], exposureCutPercent: '74' },
   { name: 'rifabutin', interaction: 'cyp3a4Inducer', rxcuis: ['55672'], names: ['rifabutin', 'mycobutin'] },
-  { name: 'carbamazepine', interaction: 'cyp3a4Inducer', rxcuis: ['2002'], names: ['carbamazepine', 'tegretol', 'carbatrol', 'epitol', 'equetro'] },
+  { name: 'carbamazepine', interaction: 'cyp3a4Inducer', rxcuis: ['2002'], names: ['carbamazepine', 'tegretol', 'carbatrol', 'epitol', 'equetro'], exposureCutPercent: '73' },
   // Fosphenytoin is a phenytoin prodrug: same induction.
-  { name: 'phenytoin', interaction: 'cyp3a4Inducer', rxcuis: ['8183'], names: ['phenytoin', 'fosphenytoin', 'dilantin', 'phenytek', 'cerebyx'] },
-  { name: 'phenobarbital', interaction: 'cyp3a4Inducer', rxcuis: ['8134'], names: ['phenobarbital', 'phenobarbitone', 'luminal'] },
+  { name: 'phenytoin', interaction: 'cyp3a4Inducer', rxcuis: ['8183'], names: ['phenytoin', 'fosphenytoin', 'dilantin', 'phenytek', 'cerebyx'], exposureCutPercent: '73' },
+  { name: 'phenobarbital', interaction: 'cyp3a4Inducer', rxcuis: ['8134'], names: ['phenobarbital', 'phenobarbitone', 'luminal'], exposureCutPercent: '73' },
   { name: 'dexamethasone', interaction: 'cyp3a4Inducer', rxcuis: ['3264'], names: ['dexamethasone', 'decadron', 'hemady'] },
   {
     name: "St John's wort",
@@ -32,6 +38,7 @@ export const INTERACTING_DRUGS: readonly InteractingDrug[] = [
     rxcuis: ['258326'],
     names: ['hypericum perforatum', 'hypericum'],
     patterns: [/\b(?:st\.?|saint)\s*john[’'`]?s?\s*[-\s]?wort\b/i],
+    exposureCutPercent: '30–32',
   },
   // Strong CYP3A4 inhibitors (labelling: azoles, clarithromycin, telithromycin, HIV protease inhibitors, cobicistat).
   { name: 'ketoconazole', interaction: 'cyp3a4Inhibitor', rxcuis: ['6135'], names: ['ketoconazole', 'nizoral'] },

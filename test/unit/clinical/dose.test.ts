@@ -121,7 +121,7 @@ describe('dailyDose: frequency', () => {
   it('takes no timing as once daily only when the text says so', () => {
     expect(mg(dailyDose([dosage({ mg: 400, noTiming: true, text: '400 mg once daily with food' })]))).toBe(400);
     expect(mg(dailyDose([dosage({ mg: 400, noTiming: true, text: '400 mg ONCE A DAILY' })]))).toBe(400);
-    // Only the RULES.md §3 pattern counts: other wordings are not guessed at.
+    // Only the docs/clinical-rules.md §3 pattern counts: other wordings are not guessed at.
     expect(dailyDose([dosage({ mg: 400, noTiming: true, text: '400 mg twice daily' })]).kind).toBe('unparseable');
     expect(mg(dailyDose([dosage({ mg: 400, noTiming: true, text: 'one tab QD' })]))).toBe(400);
     const vague = dailyDose([dosage({ mg: 400, noTiming: true, text: 'take as directed' })]);

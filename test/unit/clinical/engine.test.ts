@@ -24,8 +24,14 @@ const engine = createClinicalEngine(CFG);
 const SIGN = { serviceTitle: 'Imatinib for GIST: order signing check', verificationSummary: false };
 const PHARMACY = { serviceTitle: 'Imatinib for GIST: pharmacy verification', verificationSummary: true };
 
-function request(orders: MedicationRequest[], patientResources: FhirResource[], extra: Partial<ClinicalRequest> = {}): ClinicalRequest {
-  return { hook: 'order-sign', draftOrders: bundle(orders), patientResources, now: NOW, ...extra };
+type RequestExtra = Partial<ClinicalRequest> & { hook?: 'order-select' | 'order-sign'; selections?: string[] };
+
+/** A request as the pipeline hands it over: the orders selected once, from the draft Bundle. */
+function request(orders: MedicationRequest[], patientResources: FhirResource[], extra: RequestExtra = {}): ClinicalRequest {
+  const { hook = 'order-sign', selections, ...rest } = extra;
+  const draftOrders = bundle(orders);
+  const selected = engine.selectOrders({ hook, draftOrders, ...(selections ? { selections } : {}) });
+  return { orders: selected.imatinib, draftOrders, patientResources, now: NOW, ...rest };
 }
 
 function codes(cards: Card[]): string[] {
@@ -39,7 +45,7 @@ describe('clinical engine', () => {
   it('answers no cards when no draft order is imatinib', () => {
     const amoxicillin = medicationRequest({ rxnorm: '723', display: 'amoxicillin', status: 'draft' });
     const req = request([amoxicillin], advancedExon9());
-    expect(engine.selectOrders(req)).toEqual([]);
+    expect(req.orders).toEqual([]);
     expect(engine.evaluate(req, PHARMACY)).toEqual({ cards: [], ruleIds: [] });
   });
 
@@ -47,7 +53,7 @@ describe('clinical engine', () => {
     const selected = imatinibOrder({ id: 'sel', tablets: 1 });
     const other = imatinibOrder({ id: 'other', tablets: 3 });
     const req = request([selected, other], advancedExon11(), { hook: 'order-select', selections: ['MedicationRequest/sel'] });
-    expect(engine.selectOrders(req).map((o) => o.id)).toEqual(['sel']);
+    expect(req.orders.map((o) => o.id)).toEqual(['sel']);
     expect(engine.evaluate(req, SIGN).cards).toEqual([]);
   });
 
@@ -119,7 +125,7 @@ describe('clinical engine', () => {
     const req = request([imatinibOrder({ tablets: 1 })], [...advancedExon11(), lab(LOINC.anc, 0.8, '10*9/L', '2026-05-29')]);
     const { cards } = engine.evaluate(req, SIGN);
     expect(codes(cards)).toEqual(['HEMATOLOGIC_HOLD']);
-    expect(cards[0]?.detail).toContain('ANC 0.8 ×10^9/L (below 1) on 2026-05-29');
+    expect(cards[0]?.detail).toContain('ANC 0.8 ×10⁹/L (below 1) on 2026-05-29');
   });
 
   it('reports an unparseable free-text order and runs no dose rule', () => {
@@ -134,7 +140,7 @@ describe('clinical engine', () => {
     expect(ruleIds).toEqual(['DOSE_ABOVE_MAX', 'VERIFICATION_SUMMARY']);
     assertValidCdsResponse({ cards }, req.draftOrders);
     expect(cards[1]?.detail).toMatch(/- \*\*Total: 1200 mg\/day\*\*/);
-    expect(cards[1]?.detail).toMatch(/HEPATIC_IMPAIRMENT \(.*\): passed — no ULN on bilirubin result/);
+    expect(cards[1]?.detail).toMatch(/HEPATIC_IMPAIRMENT \(.*\): passed — no ULN on the bilirubin result \(Bilirubin 1.1 mg\/dL\)/);
     expect(cards[1]?.detail).toMatch(/RENAL_DOSE_LIMIT \(.*\): \*\*not checked\*\* — no creatinine clearance or eGFR in the last 30 days/);
   });
 

@@ -1,11 +1,8 @@
 import type { FhirResource } from 'fhir/r4';
-import { clinicalSchema } from '../../../src/config';
-import { deriveFacts } from '../../../src/clinical/facts';
-import defaults from '../../../config/default.json';
-import { condition, gistCondition, metastasisCondition, NOW, SYSTEMS, tnmDistantMetastasis } from '../../helpers/fhir-builders';
+import { derive } from '../../helpers/derive';
+import { condition, gistCondition, metastasisCondition, SYSTEMS, tnmDistantMetastasis } from '../../helpers/fhir-builders';
 
-const cfg = clinicalSchema.parse(defaults.clinical);
-const facts = (resources: FhirResource[]) => deriveFacts(resources, { now: NOW, cfg, excludeOrderRefs: [] });
+const facts = (resources: FhirResource[]) => derive(resources);
 
 describe('GIST diagnosis', () => {
   it('is established by ICD-10-CM C49.A* and says so with the code and date', () => {
@@ -23,11 +20,25 @@ describe('GIST diagnosis', () => {
     }
   });
 
-  it('ignores entered-in-error, refuted, resolved and inactive conditions', () => {
+  it('ignores entered-in-error and refuted diagnoses', () => {
     expect(facts([gistCondition({ verificationStatus: 'entered-in-error' })]).gist).toBeUndefined();
     expect(facts([gistCondition({ verificationStatus: 'refuted' })]).gist).toBeUndefined();
-    expect(facts([gistCondition({ clinicalStatus: 'resolved' })]).gist).toBeUndefined();
-    expect(facts([gistCondition({ clinicalStatus: 'inactive' })]).gist).toBeUndefined();
+    expect(facts([gistCondition({ clinicalStatus: 'remission', verificationStatus: 'refuted' })]).gist).toBeUndefined();
+  });
+
+  it.each(['remission', 'resolved', 'inactive'] as const)('1.1 §1: counts a GIST in %s (adjuvant therapy after resection), naming its status', (clinicalStatus) => {
+    expect(facts([gistCondition({ clinicalStatus })]).gist?.description).toMatch(new RegExp(`^GIST \\(${clinicalStatus}\\): ICD-10-CM C49.A2`));
+  });
+
+  it('1.1 §1: names an active GIST before one in remission', () => {
+    const f = facts([gistCondition({ id: 'old', clinicalStatus: 'remission' }), gistCondition({ id: 'now', clinicalStatus: 'recurrence' })]);
+    expect(f.gist?.sourceRef).toBe('Condition/now');
+  });
+
+  it('1.1 §2: a GIST in remission with no other evidence is not advanced', () => {
+    expect(facts([gistCondition({ clinicalStatus: 'remission' })]).advanced).toBeUndefined();
+    expect(facts([gistCondition({ clinicalStatus: 'remission' }), metastasisCondition()]).advanced).toBeDefined();
+    expect(facts([gistCondition({ clinicalStatus: 'remission', stageSummaryText: 'Stage IV' })]).advanced).toBeDefined();
   });
 
   it('is absent for a benign GIST code (D21.4) or another sarcoma', () => {
@@ -119,9 +130,9 @@ describe('severe hepatic impairment (coded)', () => {
 describe('no data', () => {
   it('gives empty facts, never guesses', () => {
     expect(facts([])).toEqual({
-      genotype: { mutationTested: false, kitTested: false, pdgfraTested: false, kitVariantPresent: false, pdgfraVariantPresent: false },
-      imatinib: { alreadyTaking: false, activeRecords: [] },
-      labs: {},
+      genotype: { mutationTested: false, kitTested: false, pdgfraTested: false, kitVariantPresent: false, pdgfraVariantPresent: false, pending: [] },
+      imatinib: { taking: false, currentRecords: [], unidentifiedCurrent: [] },
+      labs: { anc: { unusable: [] }, platelets: { unusable: [] }, bilirubin: { unusable: [] }, alt: { unusable: [] }, ast: { unusable: [] }, renal: { unusable: [] } },
       coMedications: { cyp3a4Inducers: [], cyp3a4Inhibitors: [], warfarin: [] },
     });
   });

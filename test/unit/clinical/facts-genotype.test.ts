@@ -1,13 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Bundle, FhirResource, Observation } from 'fhir/r4';
-import { clinicalSchema } from '../../../src/config';
-import { deriveFacts } from '../../../src/clinical/facts';
-import defaults from '../../../config/default.json';
-import { condition, GENE_HGNC, legacyKitTest, NOW, regionStudied, SYSTEMS, variantObservation } from '../../helpers/fhir-builders';
+import { derive } from '../../helpers/derive';
+import { condition, GENE_HGNC, legacyKitTest, regionStudied, SYSTEMS, variantObservation } from '../../helpers/fhir-builders';
 
-const cfg = clinicalSchema.parse(defaults.clinical);
-const genotype = (resources: FhirResource[]) => deriveFacts(resources, { now: NOW, cfg, excludeOrderRefs: [] }).genotype;
+const genotype = (resources: FhirResource[]) => derive(resources).genotype;
 
 function fixture(rel: string): FhirResource {
   return JSON.parse(fs.readFileSync(path.join(__dirname, '../../fixtures', rel), 'utf8')) as FhirResource;

@@ -1,11 +1,8 @@
 import type { FhirResource, MedicationStatement } from 'fhir/r4';
-import { clinicalSchema } from '../../../src/config';
-import { deriveFacts } from '../../../src/clinical/facts';
-import defaults from '../../../config/default.json';
-import { dosage, imatinibRecord, medication, medicationRequest, medicationStatement, NOW } from '../../helpers/fhir-builders';
+import { derive } from '../../helpers/derive';
+import { dosage, imatinibRecord, medication, medicationRequest, medicationStatement } from '../../helpers/fhir-builders';
 
-const cfg = clinicalSchema.parse(defaults.clinical);
-const facts = (resources: FhirResource[], exclude: string[] = []) => deriveFacts(resources, { now: NOW, cfg, excludeOrderRefs: exclude });
+const facts = (resources: FhirResource[], exclude: string[] = []) => derive(resources, exclude);
 
 describe('imatinib history', () => {
   it('dates the start of therapy from the earliest record of any status but entered-in-error', () => {
@@ -15,12 +12,12 @@ describe('imatinib history', () => {
       imatinibRecord({ id: 'eie', status: 'entered-in-error', start: '2020-01-01' }),
     ]);
     expect(f.imatinib.start).toEqual({
-      description: 'Imatinib started 2024-02-01 (imatinib 400 MG Oral Tablet, MedicationRequest completed)',
+      description: 'Imatinib started 2024-02-01 (imatinib 400 MG Oral Tablet, order completed)',
       date: '2024-02-01',
       sourceRef: 'MedicationRequest/old',
     });
-    expect(f.imatinib.alreadyTaking).toBe(true);
-    expect(f.imatinib.activeRecords).toEqual(['MedicationRequest/cur']);
+    expect(f.imatinib.taking).toBe(true);
+    expect(f.imatinib.currentRecords).toEqual(['MedicationRequest/cur']);
   });
 
   it('reads MedicationStatement effectivePeriod.start and effectiveDateTime', () => {
@@ -32,7 +29,7 @@ describe('imatinib history', () => {
 
   it('excludes the orders under evaluation', () => {
     const f = facts([imatinibRecord({ id: 'draft', status: 'draft', start: '2026-06-01' })], ['MedicationRequest/draft']);
-    expect(f.imatinib).toEqual({ alreadyTaking: false, activeRecords: [] });
+    expect(f.imatinib).toEqual({ taking: false, currentRecords: [], unidentifiedCurrent: [] });
   });
 
   it('computes the current dose over active and on-hold records', () => {
@@ -42,18 +39,18 @@ describe('imatinib history', () => {
       imatinibRecord({ id: 'c', status: 'stopped', tablets: 1, frequency: 2 }),
     ]);
     expect(f.imatinib.currentDose).toMatchObject({ kind: 'computed', mgPerDay: 600 });
-    expect(f.imatinib.activeRecords).toEqual(['MedicationRequest/a', 'MedicationRequest/b']);
+    expect(f.imatinib.currentRecords).toEqual(['MedicationRequest/a', 'MedicationRequest/b']);
   });
 
   it('reports an unparseable current dose as unparseable', () => {
     const f = facts([imatinibRecord({ status: 'active', dosageInstruction: [{ text: 'as directed by oncology' }] })]);
     expect(f.imatinib.currentDose?.kind).toBe('unparseable');
-    expect(f.imatinib.alreadyTaking).toBe(true);
+    expect(f.imatinib.taking).toBe(true);
   });
 
   it('has no current dose when not taking imatinib', () => {
     const f = facts([imatinibRecord({ status: 'completed' })]);
-    expect(f.imatinib.alreadyTaking).toBe(false);
+    expect(f.imatinib.taking).toBe(false);
     expect(f.imatinib.currentDose).toBeUndefined();
     expect(f.imatinib.start).toBeDefined();
   });
@@ -68,23 +65,23 @@ describe('imatinib history', () => {
   it('recognises imatinib through a referenced Medication among the patient resources', () => {
     const med = medication({ id: 'med1', strengthMg: 100 });
     const mr = medicationRequest({ id: 'r', medicationReference: 'Medication/med1', authoredOn: '2025-01-01', dosageInstruction: [dosage({ tablets: 4, frequency: 1 })] });
-    expect(facts([med, mr]).imatinib).toMatchObject({ alreadyTaking: true, currentDose: { kind: 'computed', mgPerDay: 400 } });
+    expect(facts([med, mr]).imatinib).toMatchObject({ taking: true, currentDose: { kind: 'computed', mgPerDay: 400 } });
   });
 
   it('ignores non-imatinib medications', () => {
-    expect(facts([medicationRequest({ rxnorm: '357977', display: 'sunitinib' })]).imatinib.alreadyTaking).toBe(false);
+    expect(facts([medicationRequest({ rxnorm: '357977', display: 'sunitinib' })]).imatinib.taking).toBe(false);
   });
 });
 
 describe('co-medications', () => {
   it('finds an active strong CYP3A4 inducer by RxNorm ingredient code', () => {
     const f = facts([medicationRequest({ id: 'rif', rxnorm: '9384', display: 'rifampin' })]);
-    expect(f.coMedications.cyp3a4Inducers).toEqual([{ name: 'rifampin', matchedBy: 'rxnorm', sourceRef: 'MedicationRequest/rif' }]);
+    expect(f.coMedications.cyp3a4Inducers).toEqual([{ name: 'rifampin', matchedBy: 'rxnorm', sourceRef: 'MedicationRequest/rif', exposureCutPercent: '74' }]);
   });
 
   it('finds a product by name when it has no ingredient code (SCD display)', () => {
     const f = facts([medicationRequest({ id: 'p', rxnorm: '197591', display: 'Rifampin 300 MG Oral Capsule' })]);
-    expect(f.coMedications.cyp3a4Inducers).toEqual([{ name: 'rifampin', matchedBy: 'name', sourceRef: 'MedicationRequest/p' }]);
+    expect(f.coMedications.cyp3a4Inducers).toEqual([{ name: 'rifampin', matchedBy: 'name', sourceRef: 'MedicationRequest/p', exposureCutPercent: '74' }]);
   });
 
   it("finds St John's wort by code and by its names", () => {

@@ -1,11 +1,8 @@
 import type { FhirResource } from 'fhir/r4';
-import { clinicalSchema } from '../../../src/config';
-import { deriveFacts } from '../../../src/clinical/facts';
-import defaults from '../../../config/default.json';
-import { condition, daysAgo, hcgTest, LOINC, NOW, pregnancyStatus } from '../../helpers/fhir-builders';
+import { derive } from '../../helpers/derive';
+import { condition, daysAgo, hcgTest, LOINC, pregnancyStatus } from '../../helpers/fhir-builders';
 
-const cfg = clinicalSchema.parse(defaults.clinical);
-const pregnancy = (resources: FhirResource[]) => deriveFacts(resources, { now: NOW, cfg, excludeOrderRefs: [] }).pregnancy;
+const pregnancy = (resources: FhirResource[]) => derive(resources).pregnancy;
 
 describe('pregnancy from Conditions', () => {
   it('is established by an active pregnancy Condition (SNOMED 77386006, Z33.1, O00–O9A)', () => {

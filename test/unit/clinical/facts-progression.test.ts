@@ -1,13 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { FhirResource } from 'fhir/r4';
-import { clinicalSchema } from '../../../src/config';
-import { deriveFacts } from '../../../src/clinical/facts';
-import defaults from '../../../config/default.json';
-import { daysAgo, diseaseStatus, imatinibRecord, NOW } from '../../helpers/fhir-builders';
+import { derive } from '../../helpers/derive';
+import { daysAgo, diseaseStatus, imatinibRecord } from '../../helpers/fhir-builders';
 
-const cfg = clinicalSchema.parse(defaults.clinical);
-const facts = (resources: FhirResource[]) => deriveFacts(resources, { now: NOW, cfg, excludeOrderRefs: [] });
+const facts = (resources: FhirResource[]) => derive(resources);
 const onImatinib = imatinibRecord({ status: 'active', start: '2025-03-01' });
 
 describe('disease status and progression', () => {

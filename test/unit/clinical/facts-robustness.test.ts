@@ -4,13 +4,11 @@
  */
 import fc from 'fast-check';
 import type { Bundle, FhirResource } from 'fhir/r4';
-import { clinicalSchema } from '../../../src/config';
-import { deriveFacts } from '../../../src/clinical/facts';
+import { derive } from '../../helpers/derive';
+import { indexMedications } from '../../../src/clinical/medication';
 import { buildImatinibOrders, selectImatinibOrders } from '../../../src/clinical/orders';
-import defaults from '../../../config/default.json';
-import { condition, diseaseStatus, gistCondition, hcgTest, imatinibOrder, imatinibRecord, lab, LOINC, medicationRequest, NOW, pregnancyStatus, variantObservation } from '../../helpers/fhir-builders';
+import { condition, diseaseStatus, gistCondition, hcgTest, imatinibOrder, imatinibRecord, lab, LOINC, medicationRequest, pregnancyStatus, variantObservation } from '../../helpers/fhir-builders';
 
-const cfg = clinicalSchema.parse(defaults.clinical);
 
 const templates = (): FhirResource[] => [
   gistCondition({ stageSummaryText: 'metastatic' }),
@@ -44,7 +42,7 @@ describe('robustness against malformed FHIR (property)', () => {
       fc.property(fc.array(fc.tuple(fc.nat(9), fc.array(fc.nat(), { minLength: 1, maxLength: 5 }), junk), { minLength: 1, maxLength: 4 }), (corruptions) => {
         const resources: unknown[] = templates();
         for (const [which, path, value] of corruptions) resources[which] = corrupt(resources[which], path, value);
-        expect(() => deriveFacts(resources as FhirResource[], { now: NOW, cfg, excludeOrderRefs: [] })).not.toThrow();
+        expect(() => derive(resources as FhirResource[])).not.toThrow();
       }),
       { numRuns: 600 },
     );
@@ -57,7 +55,7 @@ describe('robustness against malformed FHIR (property)', () => {
         const draftOrders: Bundle = { resourceType: 'Bundle', type: 'collection', entry: [{ resource: order }] };
         expect(() => {
           const selected = selectImatinibOrders({ hook: 'order-sign', draftOrders });
-          buildImatinibOrders(selected, draftOrders);
+          buildImatinibOrders([...selected.imatinib, ...selected.unresolved.map((u) => u.order)], indexMedications(draftOrders));
         }).not.toThrow();
       }),
       { numRuns: 600 },

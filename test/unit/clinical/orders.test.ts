@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Bundle, MedicationRequest } from 'fhir/r4';
-import { buildImatinibOrders, isImatinibMedication, selectImatinibOrders } from '../../../src/clinical/orders';
+import type { FhirResource, Medication } from 'fhir/r4';
+import { indexMedications, type ResolvedMedication } from '../../../src/clinical/medication';
+import { buildImatinibOrders, decideUnresolved, isImatinibMedication, selectImatinibOrders as select, type OrderSelectionRequest } from '../../../src/clinical/orders';
 import { bundle, dosage, imatinibOrder, medication, medicationRequest, SYSTEMS } from '../../helpers/fhir-builders';
 
 function fixture(name: string): { context: { draftOrders: Bundle; selections?: string[] } } {
@@ -9,6 +11,12 @@ function fixture(name: string): { context: { draftOrders: Bundle; selections?: s
 }
 
 const ids = (orders: MedicationRequest[]) => orders.map((o) => o.id);
+
+/** The imatinib orders recognised from the request alone. */
+const selectImatinibOrders = (req: OrderSelectionRequest, medications: Medication[] = []): MedicationRequest[] => select(req, medications).imatinib;
+/** A medication known by its concept. */
+const known = (r: Omit<ResolvedMedication, 'via'>): ResolvedMedication => ({ via: 'concept', ...r });
+const build = (orders: MedicationRequest[], draftOrders: Bundle, extra: FhirResource[] = []) => buildImatinibOrders(orders, indexMedications(draftOrders, extra));
 
 describe('selectImatinibOrders: which orders are evaluated', () => {
   it('finds nothing in the CDS Hooks example requests (amoxicillin and a diet order)', () => {
@@ -51,8 +59,8 @@ describe('selectImatinibOrders: which orders are evaluated', () => {
   });
 });
 
-describe('isImatinibMedication: recognition (RULES.md §1)', () => {
-  const rx = (code: string, display?: string) => ({ concept: { coding: [{ system: SYSTEMS.rxnorm, code, ...(display ? { display } : {}) }] } });
+describe('isImatinibMedication: recognition (docs/clinical-rules.md §1)', () => {
+  const rx = (code: string, display?: string) => known({ concept: { coding: [{ system: SYSTEMS.rxnorm, code, ...(display ? { display } : {}) }] } });
 
   it.each(['282388', '282386', '403878', '403879', '404588', '404589', '406050', '331600', '406051', '284206', '483431', '411240', '1160680'])(
     'recognises RxNorm %s',
@@ -60,16 +68,16 @@ describe('isImatinibMedication: recognition (RULES.md §1)', () => {
   );
 
   it('treats a non-imatinib RxNorm code as decisive, whatever the text says', () => {
-    expect(isImatinibMedication({ concept: { coding: [{ system: SYSTEMS.rxnorm, code: '617993', display: 'Amoxicillin' }], text: 'imatinib (Gleevec)' } })).toBe(false);
+    expect(isImatinibMedication(known({ concept: { coding: [{ system: SYSTEMS.rxnorm, code: '617993', display: 'Amoxicillin' }], text: 'imatinib (Gleevec)' } }))).toBe(false);
     expect(isImatinibMedication(rx('999999', 'imatinib 400 mg'))).toBe(false);
   });
 
   it('recognises imatinib/Gleevec/Glivec by text or display only when there is no RxNorm code', () => {
-    expect(isImatinibMedication({ concept: { text: 'GLEEVEC 400mg tab' } })).toBe(true);
-    expect(isImatinibMedication({ concept: { text: 'Glivec' } })).toBe(true);
-    expect(isImatinibMedication({ concept: { coding: [{ system: 'http://hl7.org/fhir/sid/ndc', code: '0078-0401-05', display: 'Imatinib Mesylate 400 MG' }] } })).toBe(true);
-    expect(isImatinibMedication({ concept: { text: 'nilotinib 200 mg' } })).toBe(false);
-    expect(isImatinibMedication({})).toBe(false);
+    expect(isImatinibMedication(known({ concept: { text: 'GLEEVEC 400mg tab' } }))).toBe(true);
+    expect(isImatinibMedication(known({ concept: { text: 'Glivec' } }))).toBe(true);
+    expect(isImatinibMedication(known({ concept: { coding: [{ system: 'http://hl7.org/fhir/sid/ndc', code: '0078-0401-05', display: 'Imatinib Mesylate 400 MG' }] } }))).toBe(true);
+    expect(isImatinibMedication(known({ concept: { text: 'nilotinib 200 mg' } }))).toBe(false);
+    expect(isImatinibMedication({ via: 'unidentified' })).toBe(false);
   });
 
   it('never reads dosageInstruction.text', () => {
@@ -89,11 +97,11 @@ describe('isImatinibMedication: recognition (RULES.md §1)', () => {
     expect(selectImatinibOrders({ hook: 'order-sign', draftOrders: bundle([med, byRef, byUrn]) })).toHaveLength(2);
   });
 
-  it('follows a Medication passed from prefetch, and ignores an unresolvable reference', () => {
+  it('follows a Medication passed from prefetch; a reference nothing resolves is left to read from the server', () => {
     const order = medicationRequest({ status: 'draft', medicationReference: 'Medication/m2' });
     const draftOrders = bundle([order]);
     expect(selectImatinibOrders({ hook: 'order-sign', draftOrders }, [medication({ id: 'm2', rxnorm: '282388' })])).toHaveLength(1);
-    expect(selectImatinibOrders({ hook: 'order-sign', draftOrders })).toEqual([]);
+    expect(select({ hook: 'order-sign', draftOrders })).toEqual({ imatinib: [], unresolved: [{ order, reference: 'Medication/m2' }] });
   });
 
   it('uses the ingredient of a Medication that has no code of its own', () => {
@@ -106,11 +114,12 @@ describe('isImatinibMedication: recognition (RULES.md §1)', () => {
 describe('buildImatinibOrders: label and dose', () => {
   it('computes the dose from the RxNorm strength and names the product', () => {
     const order = imatinibOrder({ id: 'o1', rxnorm: '403878', tablets: 4, frequency: 2 });
-    const [built] = buildImatinibOrders([order], bundle([order]));
+    const [built] = build([order], bundle([order]));
     expect(built).toEqual({
       resource: order,
       reference: 'MedicationRequest/o1',
       medicationLabel: 'imatinib 100 MG Oral Tablet',
+      product: expect.objectContaining({ rxcui: '403878', strengthMg: 100 }),
       dose: { kind: 'computed', mgPerDay: 800, derivation: '4 × 100 mg tablet × 2/day (2× per day) = 800 mg/day' },
     });
   });
@@ -118,33 +127,72 @@ describe('buildImatinibOrders: label and dose', () => {
   it('takes the strength from Medication.ingredient.strength when the code has none', () => {
     const med = medication({ id: 'm4', rxnorm: '282388', strengthMg: 100 });
     const order = medicationRequest({ id: 'o2', status: 'draft', medicationReference: 'Medication/m4', dosageInstruction: [dosage({ tablets: 3, frequency: 1 })] });
-    const [built] = buildImatinibOrders([order], bundle([med, order]));
+    const [built] = build([order], bundle([med, order]));
     expect(built?.dose).toMatchObject({ kind: 'computed', mgPerDay: 300 });
   });
 
   it('divides a strength given per several tablets', () => {
     const med = medication({ id: 'm5', text: 'imatinib', strengthMg: 800, per: { value: 2, unit: 'tablet', code: '{tbl}' } });
     const order = medicationRequest({ id: 'o3', status: 'draft', medicationReference: '#m5', contained: [med], dosageInstruction: [dosage({ tablets: 1, frequency: 1 })] });
-    expect(buildImatinibOrders([order], bundle([order]))[0]?.dose).toMatchObject({ kind: 'computed', mgPerDay: 400 });
+    expect(build([order], bundle([order]))[0]?.dose).toMatchObject({ kind: 'computed', mgPerDay: 400 });
   });
 
   it('is unparseable when tablets are ordered without any known strength', () => {
     const order = imatinibOrder({ id: 'o4', rxnorm: '282388', tablets: 1, frequency: 1 });
-    const [built] = buildImatinibOrders([order], bundle([order]));
+    const [built] = build([order], bundle([order]));
     expect(built?.dose.kind).toBe('unparseable');
     expect(built?.medicationLabel).toBe('imatinib');
   });
 
   it('computes mg doses regardless of the product', () => {
     const order = imatinibOrder({ id: 'o5', rxnorm: '282388', mg: 400, code: 'BID' });
-    expect(buildImatinibOrders([order], bundle([order]))[0]?.dose).toMatchObject({ kind: 'computed', mgPerDay: 800 });
+    expect(build([order], bundle([order]))[0]?.dose).toMatchObject({ kind: 'computed', mgPerDay: 800 });
   });
 
   it('does not throw on the CDS Hooks example whose doseAndRate is an object, not an array', () => {
-    const select = fixture('order-select-R4-context.json').context;
-    const mr = (select.draftOrders.entry ?? []).map((e) => e.resource).find((r): r is MedicationRequest => r?.resourceType === 'MedicationRequest');
+    const selectCtx = fixture('order-select-R4-context.json').context;
+    const mr = (selectCtx.draftOrders.entry ?? []).map((e) => e.resource).find((r): r is MedicationRequest => r?.resourceType === 'MedicationRequest');
     expect(mr).toBeDefined();
-    const [built] = buildImatinibOrders([mr as MedicationRequest], select.draftOrders);
+    const [built] = build([mr as MedicationRequest], selectCtx.draftOrders);
     expect(built?.dose).toMatchObject({ kind: 'unparseable' });
+  });
+});
+
+describe('1.1 §1 unresolved medicationReference of a draft order', () => {
+  const order = medicationRequest({ id: 'u1', status: 'draft', medicationReference: 'Medication/remote' });
+  const named = { ...medicationRequest({ id: 'u2', status: 'draft' }), medicationCodeableConcept: undefined, medicationReference: { reference: 'Medication/other', display: 'Gleevec 400 mg tablet' } } as MedicationRequest;
+  const otherDrug = { ...medicationRequest({ id: 'u3', status: 'draft' }), medicationCodeableConcept: undefined, medicationReference: { reference: 'Medication/x', display: 'amoxicillin 500 mg' } } as MedicationRequest;
+
+  it('lists the reference to read, with the display when the client sent one', () => {
+    const s = select({ hook: 'order-sign', draftOrders: bundle([order, named]) });
+    expect(s.unresolved).toEqual([
+      { order, reference: 'Medication/remote' },
+      { order: named, reference: 'Medication/other', display: 'Gleevec 400 mg tablet' },
+    ]);
+  });
+
+  it('decides by the read Medication: imatinib is evaluated, another drug is not', () => {
+    const s = select({ hook: 'order-sign', draftOrders: bundle([order]) });
+    expect(decideUnresolved(s.unresolved, new Map([['Medication/remote', { status: 'found', medication: medication({ id: 'remote', rxnorm: '403879' }) }]])).imatinib).toEqual([order]);
+    expect(decideUnresolved(s.unresolved, new Map([['Medication/remote', { status: 'found', medication: medication({ id: 'remote', rxnorm: '723' }) }]])).imatinib).toEqual([]);
+  });
+
+  it('a Medication the server does not have (404) leaves an order without a display unevaluated', () => {
+    const s = select({ hook: 'order-sign', draftOrders: bundle([order]) });
+    expect(decideUnresolved(s.unresolved, new Map([['Medication/remote', { status: 'not-found' }]]))).toEqual({ imatinib: [], failed: [] });
+  });
+
+  it('a failed read of an order without a display cannot be decided (the pipeline answers 412)', () => {
+    const s = select({ hook: 'order-sign', draftOrders: bundle([order]) });
+    expect(decideUnresolved(s.unresolved, new Map([['Medication/remote', { status: 'failed', reason: 'FHIR server answered HTTP 503' }]]))).toEqual({
+      imatinib: [],
+      failed: [{ reference: 'Medication/remote', reason: 'FHIR server answered HTTP 503' }],
+    });
+  });
+
+  it('a failed or missing read falls back to the display: imatinib by name is evaluated, another drug by name is not', () => {
+    const s = select({ hook: 'order-sign', draftOrders: bundle([named, otherDrug]) });
+    const failed = new Map(s.unresolved.map((u) => [u.reference, { status: 'failed' as const, reason: 'timeout' }]));
+    expect(decideUnresolved(s.unresolved, failed)).toEqual({ imatinib: [named], failed: [] });
   });
 });

@@ -4,12 +4,13 @@ import { testConfig } from '../../helpers/config';
 import { runRules } from '../../../src/clinical/rules/run';
 import { verificationSummaryCard, VERIFICATION_SUMMARY_CODE } from '../../../src/clinical/verification';
 import { assertValidCard } from '../../helpers/assert-cds';
-import { contextFor, order, patientFacts, type FactsOptions } from '../../helpers/facts-factory';
+import { CFG, contextFor, daysAgo, missingKey, order, patientFacts, type FactsOptions } from '../../helpers/facts-factory';
+import type { MissingData } from '../../../src/clinical/gaps';
 import type { ImatinibOrder } from '../../../src/clinical/types';
 
-function summaryFor(o: FactsOptions, orders: ImatinibOrder[]) {
-  const ctx = contextFor(patientFacts(o), orders);
-  return verificationSummaryCard({ run: runRules(ctx), ctx, serviceTitle: 'Imatinib for GIST: pharmacy verification' });
+function summaryFor(o: FactsOptions, orders: ImatinibOrder[], missing: MissingData[] = []) {
+  const ctx = contextFor(patientFacts(o), orders, CFG, missing);
+  return verificationSummaryCard({ run: runRules(ctx), ctx, serviceTitle: 'Imatinib for GIST: pharmacy verification', missing });
 }
 
 describe('verification summary card', () => {
@@ -28,33 +29,34 @@ describe('verification summary card', () => {
     expect(detail).toMatch(/- HEMATOLOGIC_HOLD \(.*\): \*\*fired \(HEMATOLOGIC_HOLD\)\*\*/);
     expect(detail).toMatch(/- RENAL_DOSE_LIMIT \(.*\): \*\*not checked\*\* — no creatinine clearance or eGFR in the last 30 days/);
     expect(detail).toMatch(/- DOSE_ABOVE_MAX \(.*\): passed/);
-    expect(detail).toMatch(/- HEPATIC_IMPAIRMENT \(.*\): passed — Bilirubin 1 mg\/dL \(0\.83× ULN\); no coded severe hepatic impairment/);
-    expect(card.summary).toBe('Pharmacy check: imatinib 400 mg/day; 1 fired, 13 passed, 3 not checked (details inside).');
+    expect(detail).toMatch(/- HEPATIC_IMPAIRMENT \(.*\): passed — Bilirubin 1 mg\/dL on \d{4}-\d{2}-\d{2}, 0\.833× ULN; no coded severe hepatic impairment/);
+    expect(detail).toMatch(/- HEPATOTOXICITY_HOLD \(.*\): not applicable — not taking imatinib/);
+    expect(card.summary).toBe('Pharmacy check: imatinib 400 mg/day; 1 fired, 12 passed, 3 not checked, 1 silenced or not applicable (details inside).');
   });
 
   it('says "no ULN on bilirubin result" when the liver check could not run', () => {
     const card = summaryFor({ taking: { mgPerDay: 400 }, bilirubin: { value: 1 } }, [order()]);
-    expect(card.detail).toMatch(/HEPATOTOXICITY_HOLD \(.*\): \*\*not checked\*\* — no ULN on bilirubin result/);
+    expect(card.detail).toMatch(/HEPATOTOXICITY_HOLD \(.*\): \*\*not checked\*\* — no ULN on the bilirubin result/);
   });
 
   it('shows the daily dose per order with its derivation, and the total', () => {
     const card = summaryFor({}, [order({ id: 'a', mgPerDay: 400 }), order({ id: 'b', mgPerDay: 200 })]);
-    expect(card.detail).toContain('- imatinib 400 MG Oral Tablet (MedicationRequest/a): 400 mg/day (400 mg × 1/day)');
-    expect(card.detail).toContain('- **Total: 600 mg/day** (400 + 200)');
+    expect(card.detail).toContain('- imatinib 400 MG Oral Tablet: 400 mg/day (400 mg × 1/day)');
+    expect(card.detail).toContain('- **Total: 600 mg/day** (400 mg × 1/day; 200 mg × 1/day; total 400 + 200 = 600 mg/day)');
   });
 
   it('says when the dose could not be computed and which checks therefore did not run', () => {
     const card = summaryFor({}, [order({ id: 'x', mgPerDay: 'unparseable' })]);
     expect(card.summary).toMatch(/^Pharmacy check: daily dose not computed;/);
     expect(card.detail).toContain('not computed (free-text dosing only)');
-    expect(card.detail).toMatch(/DOSE_ABOVE_MAX \(.*\): \*\*not checked\*\* — the daily dose of imatinib 400 MG Oral Tablet \(MedicationRequest\/x\) could not be computed/);
+    expect(card.detail).toMatch(/DOSE_ABOVE_MAX \(.*\): \*\*not checked\*\* — the daily dose of imatinib 400 MG Oral Tablet could not be computed/);
   });
 
   it('reports silenced and withheld rules', () => {
     const card = summaryFor({ advanced: true, genotype: 'kit-exon9-and-pdgfra-d842v' }, [order()]);
-    expect(card.detail).toMatch(/EXON9_HIGH_DOSE \(.*\): not issued — silenced by PDGFRA_D842V_RESISTANT/);
+    expect(card.detail).toMatch(/EXON9_HIGH_DOSE \(.*\): silenced by PDGFRA_D842V_RESISTANT — imatinib-resistant or low-benefit genotype/);
     const withheld = summaryFor({ advanced: true, genotype: 'kit-exon9', egfr: 50 }, [order()]);
-    expect(withheld.detail).toMatch(/EXON9_HIGH_DOSE \(.*\): \*\*fired \(EXON9_HIGH_DOSE\)\*\* at info — issued as information without a dose suggestion: eGFR \(used for CrCl\) 50/);
+    expect(withheld.detail).toMatch(/EXON9_HIGH_DOSE \(.*\): \*\*fired \(EXON9_HIGH_DOSE\)\*\* at info — issued as information without a dose increase: eGFR \(used for CrCl\) 50/);
   });
 
   it('states the patient context the checks used', () => {
@@ -66,8 +68,65 @@ describe('verification summary card', () => {
 
   it('explains that no rule ran without a GIST diagnosis', () => {
     const card = summaryFor({ gist: false }, [order()]);
-    expect(card.summary).toBe('Pharmacy check: imatinib 400 mg/day; 0 fired, 0 passed, 17 not checked (details inside).');
+    expect(card.summary).toBe('Pharmacy check: No GIST diagnosis on file: the GIST checks were not run.');
+    expect(card.detail).toContain('**No GIST diagnosis on file: the GIST checks were not run.**');
     expect(card.detail).toContain('- Diagnosis: no GIST diagnosis on file');
+  });
+});
+
+describe('1.1 §6 the pharmacy summary: silenced, not applicable, withheld suggestions', () => {
+  it('lists HIGH_DOSE_WITHOUT_INDICATION as "not applicable: dose above the maximum", never as passed', () => {
+    const detail = summaryFor({}, [order({ mgPerDay: 1200 })]).detail ?? '';
+    expect(detail).toMatch(/- HIGH_DOSE_WITHOUT_INDICATION \(.*\): not applicable — dose above the maximum \(replaced by DOSE_ABOVE_MAX\)/);
+    expect(detail).not.toMatch(/- HIGH_DOSE_WITHOUT_INDICATION \(.*\): passed/);
+  });
+
+  it('lists PROGRESSION_ESCALATE as silenced by PDGFRA_D842V_RESISTANT with the reason', () => {
+    const detail = summaryFor({ advanced: true, genotype: 'pdgfra-d842v', taking: { mgPerDay: 400 }, progression: { date: daysAgo(20) } }, [order()]).detail ?? '';
+    expect(detail).toMatch(/- PROGRESSION_ESCALATE \(.*\): silenced by PDGFRA_D842V_RESISTANT — imatinib-resistant or low-benefit genotype: more imatinib is not advised/);
+  });
+
+  it('names a dose suggestion withheld by §4 with the reason', () => {
+    const detail = summaryFor({ anc: 0.8, pregnant: true }, [order({ mgPerDay: 1200 })]).detail ?? '';
+    expect(detail).toMatch(/- DOSE_ABOVE_MAX \(.*\): \*\*fired \(DOSE_ABOVE_MAX\)\*\*.* No dose change is suggested: it is withheld while .*HEMATOLOGIC_HOLD.*PREGNANCY/);
+    expect(detail).toMatch(/\*\*Dose change withheld:\*\* it is withheld while/);
+  });
+
+  it('says where the one dose change is', () => {
+    const detail = summaryFor({ crcl: 45, advanced: true, genotype: 'kit-exon9' }, [order({ mgPerDay: 1200 })]).detail ?? '';
+    expect(detail).toContain('**Dose change offered:** 600 mg once daily, on the DOSE_ABOVE_MAX card.');
+  });
+});
+
+describe('1.1 §7 the pharmacy summary lists every unchecked rule with the missing key', () => {
+  it('names the missing keys and the checks they left unchecked', () => {
+    const card = summaryFor({ pregnant: true }, [order()], [missingKey('labs')]);
+    const detail = card.detail ?? '';
+    expect(detail).toContain('**Data not obtained**\n- labs ("labs"): FHIR server answered HTTP 500: missing, not empty');
+    for (const id of ['HEMATOLOGIC_HOLD', 'RENAL_DOSE_LIMIT', 'HEPATIC_IMPAIRMENT']) {
+      expect(detail).toMatch(new RegExp(`- ${id} \\(.*\\): \\*\\*not checked\\*\\* \\(data unavailable: labs \\("labs"\\)\\)`));
+    }
+    expect(detail).toMatch(/- PREGNANCY \(.*\): \*\*fired \(PREGNANCY\)\*\*/);
+  });
+});
+
+describe('1.1 §2/§5 unidentified records and records used', () => {
+  it('lists an unidentified active record, says imatinib may or may not be taken and the interaction checks may be incomplete', () => {
+    const detail = summaryFor({ takingUnknown: true }, [order()]).detail ?? '';
+    expect(detail).toContain('- Current imatinib: not known whether imatinib is already taken: the imatinib history could not be established');
+    expect(detail).toMatch(/\*\*Unidentified medication records\*\*\n- An active medication record could not be identified .*MedicationStatement\/unidentified.*the interaction checks may be incomplete/);
+    expect(detail).toMatch(/- CYP3A4_INDUCER \(.*\): passed — .*may be incomplete: an active medication record could not be identified/);
+    expect(detail).not.toContain('not currently taking imatinib');
+  });
+
+  it('negative: a patient known not to take imatinib is stated as such', () => {
+    expect(summaryFor({}, [order()]).detail).toContain('- Current imatinib: not currently taking imatinib');
+  });
+
+  it('ends with the records used, by FHIR id (the one place they appear)', () => {
+    const detail = summaryFor({ anc: 0.5 }, [order({ id: 'ord-9' })]).detail ?? '';
+    const last = detail.split('\n\n').pop() ?? '';
+    expect(last).toMatch(/^\*\*Records used:\*\* MedicationRequest\/ord-9, Condition\/gist, .*Observation\/lab-\d+/);
   });
 });
 

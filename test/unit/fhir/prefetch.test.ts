@@ -1,15 +1,16 @@
 /**
- * Prefetch resolution logic with a scripted fetch (no network): which keys are fetched, how each answer is
- * classified, what reaches the logs. The same behaviours against a real FHIR server are in
+ * Prefetch resolution logic of a data session with a scripted fetch (no network): which keys are fetched,
+ * how each answer is classified (obtained, or missing with a reason while the other keys are still returned),
+ * what reaches the logs. The same behaviours against a real FHIR server, and the Medication reads, are in
  * test/integration/fhir-data.test.ts.
  */
 import { PassThrough } from 'node:stream';
-import type { Bundle, FhirResource, Observation } from 'fhir/r4';
+import type { Bundle, FhirResource, Medication, Observation } from 'fhir/r4';
 import type { AppConfig } from '../../../src/config';
 import { createLogger } from '../../../src/logger';
 import { createPatientDataSource } from '../../../src/fhir/prefetch';
 import { compileTemplates } from '../../../src/fhir/templates';
-import { DataUnavailableError, type DataRequest, type PatientDataSource } from '../../../src/fhir/types';
+import type { DataRequest, PatientData, PatientDataSource } from '../../../src/fhir/types';
 
 const SERVER = 'http://127.0.0.1:9999/fhir';
 const TOKEN = 'secret-token-value-123';
@@ -95,13 +96,16 @@ function request(prefetch?: Record<string, unknown>, extra: Partial<DataRequest>
   };
 }
 
-async function unavailable(promise: Promise<unknown>): Promise<DataUnavailableError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(DataUnavailableError);
-  return error as DataUnavailableError;
+/** One data session's obtain() (the way the pipeline calls it). */
+function obtain(ds: PatientDataSource, req: DataRequest, signal?: AbortSignal, t = templates): Promise<PatientData> {
+  return ds.session(req, signal).obtain(t);
+}
+
+/** The missing keys of a result (key → reason), after checking that something is missing. */
+function missingOf(data: PatientData): Record<string, string> {
+  expect(data.missing.length).toBeGreaterThan(0);
+  for (const m of data.missing) expect(data.sources[m.key]).toBe('unavailable');
+  return Object.fromEntries(data.missing.map((m) => [m.key, m.reason]));
 }
 
 const ids = (resources: FhirResource[]) => resources.map((r) => `${r.resourceType}/${r.id}`).sort();
@@ -109,7 +113,7 @@ const ids = (resources: FhirResource[]) => resources.map((r) => `${r.resourceTyp
 describe('PatientDataSource.obtain: prefetch states', () => {
   it('uses a complete prefetch without any fetch, unpacking Bundles', async () => {
     const { fetchImpl, calls } = scriptedFetch(healthy);
-    const data = await source(fetchImpl).obtain(templates, request({ patient, conditions: searchset([condition]), labs: searchset([obs('o1'), obs('o2')]) }));
+    const data = await obtain(source(fetchImpl), request({ patient, conditions: searchset([condition]), labs: searchset([obs('o1'), obs('o2')]) }));
     expect(calls).toHaveLength(0);
     expect(ids(data.resources)).toEqual(['Condition/c1', 'Observation/o1', 'Observation/o2', 'Patient/p1']);
     expect(data.sources).toEqual({ patient: 'prefetch', conditions: 'prefetch', labs: 'prefetch' });
@@ -118,7 +122,7 @@ describe('PatientDataSource.obtain: prefetch states', () => {
 
   it('fetches only the absent key, with the bearer token and FHIR JSON accept header', async () => {
     const { fetchImpl, calls } = scriptedFetch(healthy);
-    const data = await source(fetchImpl).obtain(templates, request({ patient, conditions: searchset([condition]) }));
+    const data = await obtain(source(fetchImpl), request({ patient, conditions: searchset([condition]) }));
     expect(calls.map((c) => c.url)).toEqual([`${SERVER}/Observation?patient=p1&code=http://loinc.org|751-8&_sort=-date`]);
     expect(calls[0]?.headers).toMatchObject({ Authorization: `Bearer ${TOKEN}`, Accept: 'application/fhir+json' });
     expect(data.sources.labs).toBe('fetched');
@@ -127,14 +131,14 @@ describe('PatientDataSource.obtain: prefetch states', () => {
 
   it('sends no Authorization header when the client gave no fhirAuthorization (open server)', async () => {
     const { fetchImpl, calls } = scriptedFetch(healthy);
-    await source(fetchImpl).obtain(templates, request(undefined, { fhirAuthorization: undefined }));
+    await obtain(source(fetchImpl), request(undefined, { fhirAuthorization: undefined }));
     expect(calls).toHaveLength(3);
     for (const c of calls) expect(c.headers.Authorization).toBeUndefined();
   });
 
   it('treats null as known-empty: no fetch, no data', async () => {
     const { fetchImpl, calls } = scriptedFetch(healthy);
-    const data = await source(fetchImpl).obtain(templates, request({ patient, conditions: null, labs: null }));
+    const data = await obtain(source(fetchImpl), request({ patient, conditions: null, labs: null }));
     expect(calls).toHaveLength(0);
     expect(ids(data.resources)).toEqual(['Patient/p1']);
     expect(data.sources).toMatchObject({ conditions: 'prefetch-null', labs: 'prefetch-null' });
@@ -142,23 +146,23 @@ describe('PatientDataSource.obtain: prefetch states', () => {
 
   it('fetches a key the client answered with an OperationOutcome', async () => {
     const { fetchImpl, calls } = scriptedFetch(healthy);
-    const data = await source(fetchImpl).obtain(templates, request({ patient, conditions: outcome, labs: null }));
+    const data = await obtain(source(fetchImpl), request({ patient, conditions: outcome, labs: null }));
     expect(calls).toHaveLength(1);
     expect(data.sources.conditions).toBe('fetched');
     expect(ids(data.resources)).toEqual(['Condition/c1', 'Patient/p1']);
   });
 
-  it('fails on an OperationOutcome in prefetch when configured to, without fetching', async () => {
+  it('reports an OperationOutcome in prefetch as missing when configured to fail, without fetching', async () => {
     const { fetchImpl, calls } = scriptedFetch(healthy);
-    const error = await unavailable(source(fetchImpl, { onPrefetchOperationOutcome: 'fail' }).obtain(templates, request({ patient, conditions: outcome, labs: null })));
-    expect(error.missingKeys).toEqual(['conditions']);
-    expect(error.reasons.conditions).toMatch(/OperationOutcome/);
+    const missing = missingOf(await obtain(source(fetchImpl, { onPrefetchOperationOutcome: 'fail' }), request({ patient, conditions: outcome, labs: null })));
+    expect(Object.keys(missing)).toEqual(['conditions']);
+    expect(missing.conditions).toMatch(/OperationOutcome/);
     expect(calls).toHaveLength(0);
   });
 
   it('fetches a key whose prefetch value is not a FHIR resource', async () => {
     const { fetchImpl, calls } = scriptedFetch(healthy);
-    const data = await source(fetchImpl).obtain(templates, request({ patient, conditions: 'oops', labs: [1, 2] }));
+    const data = await obtain(source(fetchImpl), request({ patient, conditions: 'oops', labs: [1, 2] }));
     expect(calls).toHaveLength(2);
     expect(data.sources).toMatchObject({ conditions: 'fetched', labs: 'fetched' });
   });
@@ -167,22 +171,43 @@ describe('PatientDataSource.obtain: prefetch states', () => {
     const { fetchImpl } = scriptedFetch(healthy);
     const labs = searchset([obs('o1'), outcome, obs('o1')]);
     const conditions: Bundle = { resourceType: 'Bundle', type: 'collection', entry: [{ resource: condition }, { resource: obs('o1') }, {}] };
-    const data = await source(fetchImpl).obtain(templates, request({ patient, conditions, labs }));
+    const data = await obtain(source(fetchImpl), request({ patient, conditions, labs }));
     expect(ids(data.resources)).toEqual(['Condition/c1', 'Observation/o1', 'Patient/p1']);
   });
 
-  it('accepts raw templates (compiled on first use)', async () => {
+  it('keeps Medications apart from the other resources, deduplicated', async () => {
+    const { fetchImpl } = scriptedFetch(healthy);
+    const med: Medication = { resourceType: 'Medication', id: 'm1' };
+    const data = await obtain(source(fetchImpl), request({ patient: med, conditions: searchset([condition, med]), labs: searchset([obs('o1'), { resourceType: 'Medication', id: 'm2' }]) }));
+    expect(ids(data.resources)).toEqual(['Condition/c1', 'Observation/o1']);
+    expect(ids(data.medications)).toEqual(['Medication/m1', 'Medication/m2']);
+    expect(data.missing).toEqual([]);
+  });
+
+  it('reports nothing missing when every key is obtained', async () => {
+    const { fetchImpl } = scriptedFetch(healthy);
+    const data = await obtain(source(fetchImpl), request());
+    expect(data.missing).toEqual([]);
+    expect(data.medicationReadFailures).toBeUndefined();
+  });
+});
+
+describe('DataSession.prefetchedMedications', () => {
+  it('returns the Medications of prefetch values (a resource or Bundle entries) without any call', () => {
     const { fetchImpl, calls } = scriptedFetch(healthy);
-    const data = await source(fetchImpl).obtain({ patient: 'Patient/{{context.patientId}}' }, request());
-    expect(calls).toHaveLength(1);
-    expect(ids(data.resources)).toEqual(['Patient/p1']);
+    const m1: Medication = { resourceType: 'Medication', id: 'm1' };
+    const m2: Medication = { resourceType: 'Medication', id: 'm2' };
+    const session = source(fetchImpl).session(request({ patient: m1, conditions: searchset([condition, m2, m1]), labs: null, other: 'x' }));
+    expect(ids(session.prefetchedMedications())).toEqual(['Medication/m1', 'Medication/m2']);
+    expect(source(fetchImpl).session(request()).prefetchedMedications()).toEqual([]);
+    expect(calls).toHaveLength(0);
   });
 });
 
 describe('PatientDataSource.obtain: paged prefetch', () => {
   it('reads the remaining pages of a paged prefetch searchset from the FHIR server', async () => {
     const { fetchImpl, calls } = scriptedFetch((url) => (url.searchParams.get('page') === '2' ? json(searchset([obs('o3')])) : undefined));
-    const data = await source(fetchImpl).obtain(templates, request({ patient, conditions: null, labs: searchset([obs('o1'), obs('o2')], `${SERVER}/Observation?page=2`) }));
+    const data = await obtain(source(fetchImpl), request({ patient, conditions: null, labs: searchset([obs('o1'), obs('o2')], `${SERVER}/Observation?page=2`) }));
     expect(calls).toHaveLength(1);
     expect(calls[0]?.headers.Authorization).toBe(`Bearer ${TOKEN}`);
     expect(ids(data.resources)).toEqual(['Observation/o1', 'Observation/o2', 'Observation/o3', 'Patient/p1']);
@@ -194,24 +219,24 @@ describe('PatientDataSource.obtain: paged prefetch', () => {
       const page = Number(url.searchParams.get('page'));
       return json(searchset([obs(`o${page}`)], `${SERVER}/Observation?page=${page + 1}`));
     });
-    const data = await source(fetchImpl, { maxPages: 3 }).obtain(templates, request({ patient, conditions: null, labs: searchset([obs('o1')], `${SERVER}/Observation?page=2`) }));
+    const data = await obtain(source(fetchImpl, { maxPages: 3 }), request({ patient, conditions: null, labs: searchset([obs('o1')], `${SERVER}/Observation?page=2`) }));
     expect(calls).toHaveLength(2);
     expect(data.truncatedKeys).toEqual(['labs']);
   });
 
-  it('cannot complete a paged prefetch without a usable fhirServer: the key is unavailable', async () => {
+  it('cannot complete a paged prefetch without a usable fhirServer: the key is missing', async () => {
     const { fetchImpl, calls } = scriptedFetch(healthy);
-    const error = await unavailable(
-      source(fetchImpl).obtain(templates, request({ patient, conditions: null, labs: searchset([obs('o1')], `${SERVER}/Observation?page=2`) }, { fhirServer: undefined })),
+    const missing = missingOf(
+      await obtain(source(fetchImpl), request({ patient, conditions: null, labs: searchset([obs('o1')], `${SERVER}/Observation?page=2`) }, { fhirServer: undefined })),
     );
-    expect(error.missingKeys).toEqual(['labs']);
+    expect(Object.keys(missing)).toEqual(['labs']);
     expect(calls).toHaveLength(0);
   });
 
   it('ignores next links of non-searchset Bundles', async () => {
     const { fetchImpl, calls } = scriptedFetch(healthy);
     const collection: Bundle = { resourceType: 'Bundle', type: 'collection', entry: [{ resource: obs('o1') }], link: [{ relation: 'next', url: `${SERVER}/x` }] };
-    await source(fetchImpl).obtain(templates, request({ patient, conditions: null, labs: collection }));
+    await obtain(source(fetchImpl), request({ patient, conditions: null, labs: collection }));
     expect(calls).toHaveLength(0);
   });
 });
@@ -221,15 +246,15 @@ describe('PatientDataSource.obtain: FHIR server answers', () => {
 
   it('treats 404 on a read as "no such resource" (no data, not a failure)', async () => {
     const { fetchImpl } = scriptedFetch((url) => (url.pathname.endsWith('/Patient/p1') ? json(outcome, 404) : undefined), healthy);
-    const data = await source(fetchImpl).obtain(templates, request({ conditions: null, labs: null }));
+    const data = await obtain(source(fetchImpl), request({ conditions: null, labs: null }));
     expect(data.resources).toEqual([]);
     expect(data.sources.patient).toBe('fetched');
   });
 
-  it('treats 404 on a search as unavailable (a search that finds nothing answers an empty Bundle)', async () => {
+  it('reports a search answered 404 as missing (a search that finds nothing answers an empty Bundle)', async () => {
     const { fetchImpl } = scriptedFetch((url) => (url.pathname.endsWith('/Observation') ? json(outcome, 404) : undefined));
-    const error = await unavailable(source(fetchImpl).obtain(templates, request(withPrefetch)));
-    expect(error.reasons.labs).toMatch(/HTTP 404/);
+    const missing = missingOf(await obtain(source(fetchImpl), request(withPrefetch)));
+    expect(missing.labs).toMatch(/HTTP 404/);
   });
 
   it.each([
@@ -242,17 +267,31 @@ describe('PatientDataSource.obtain: FHIR server answers', () => {
     ['a redirect (not followed)', () => new Response(null, { status: 302, headers: { Location: 'http://evil.example/steal' } }), /redirect/],
     ['HTTP 500', () => json(outcome, 500), /HTTP 500/],
     ['HTTP 403', () => json(outcome, 403), /refused access \(HTTP 403\)/],
-  ])('makes the key unavailable on %s', async (_what, answer, reason) => {
+  ])('reports the key as missing on %s, and still returns the others', async (_what, answer, reason) => {
     const { fetchImpl, calls } = scriptedFetch((url) => (url.pathname.endsWith('/Observation') ? answer() : undefined));
-    const error = await unavailable(source(fetchImpl).obtain(templates, request(withPrefetch)));
-    expect(error.missingKeys).toEqual(['labs']);
-    expect(error.reasons.labs).toMatch(reason);
+    const data = await obtain(source(fetchImpl), request(withPrefetch));
+    const missing = missingOf(data);
+    expect(Object.keys(missing)).toEqual(['labs']);
+    expect(missing.labs).toMatch(reason);
     expect(calls).toHaveLength(1);
+    expect(ids(data.resources)).toEqual(['Condition/c1', 'Patient/p1']);
+  });
+
+  it('describes a missing key by its template: resource type, and the codes of its code parameter when it has one', async () => {
+    const { fetchImpl } = scriptedFetch(() => json(outcome, 503));
+    const data = await obtain(source(fetchImpl), request());
+    const reason = 'FHIR server answered HTTP 503';
+    expect(data.missing).toEqual([
+      { key: 'patient', reason, resourceType: 'Patient' },
+      { key: 'conditions', reason, resourceType: 'Condition' },
+      { key: 'labs', reason, resourceType: 'Observation', codes: ['http://loinc.org|751-8'] },
+    ]);
+    expect(data.missing[0]).not.toHaveProperty('codes');
   });
 
   it('reads a JSON body that starts with a UTF-8 byte order mark', async () => {
     const { fetchImpl } = scriptedFetch((url) => (url.pathname.endsWith('/Observation') ? new Response(`\uFEFF${JSON.stringify(searchset([obs('o9')]))}`, { status: 200 }) : undefined));
-    const data = await source(fetchImpl).obtain(templates, request(withPrefetch));
+    const data = await obtain(source(fetchImpl), request(withPrefetch));
     expect(ids(data.resources)).toContain('Observation/o9');
   });
 
@@ -270,42 +309,42 @@ describe('PatientDataSource.obtain: FHIR server answers', () => {
         { status: 200 },
       );
     const { fetchImpl } = scriptedFetch((url) => (url.pathname.endsWith('/Observation') ? endless() : undefined));
-    const error = await unavailable(source(fetchImpl).obtain(templates, request(withPrefetch)));
-    expect(error.reasons.labs).toMatch(/larger than 10000 bytes/);
+    const missing = missingOf(await obtain(source(fetchImpl), request(withPrefetch)));
+    expect(missing.labs).toMatch(/larger than 10000 bytes/);
     expect(pulled).toBeLessThan(10);
   });
 
-  it('names every unavailable key, and why, in one error', async () => {
+  it('names every missing key, and why, in one result', async () => {
     const { fetchImpl } = scriptedFetch(() => json(outcome, 401));
-    const error = await unavailable(source(fetchImpl).obtain(templates, request()));
-    expect(error.missingKeys.sort()).toEqual(['conditions', 'labs', 'patient']);
-    expect(error.reasons.patient).toMatch(/HTTP 401/);
+    const missing = missingOf(await obtain(source(fetchImpl), request()));
+    expect(Object.keys(missing).sort()).toEqual(['conditions', 'labs', 'patient']);
+    expect(missing.patient).toMatch(/HTTP 401/);
   });
 
-  it('makes keys unavailable without any call when there is no fhirServer', async () => {
+  it('reports every absent key as missing without any call when there is no fhirServer', async () => {
     const { fetchImpl, calls } = scriptedFetch(healthy);
-    const error = await unavailable(source(fetchImpl).obtain(templates, request({ patient }, { fhirServer: undefined })));
-    expect(error.missingKeys.sort()).toEqual(['conditions', 'labs']);
-    expect(error.reasons.labs).toMatch(/no fhirServer/);
+    const missing = missingOf(await obtain(source(fetchImpl), request({ patient }, { fhirServer: undefined })));
+    expect(Object.keys(missing).sort()).toEqual(['conditions', 'labs']);
+    expect(missing.labs).toMatch(/no fhirServer/);
     expect(calls).toHaveLength(0);
   });
 
-  it('makes keys unavailable without any call when fhirServer is not allow-listed', async () => {
+  it('reports every absent key as missing without any call when fhirServer is not allow-listed', async () => {
     const { fetchImpl, calls } = scriptedFetch(healthy);
-    const error = await unavailable(source(fetchImpl).obtain(templates, request({ patient }, { fhirServer: 'http://127.0.0.1.evil.example/fhir' })));
-    expect(error.missingKeys.sort()).toEqual(['conditions', 'labs']);
-    expect(error.reasons.labs).toMatch(/allow-list/);
+    const missing = missingOf(await obtain(source(fetchImpl), request({ patient }, { fhirServer: 'http://127.0.0.1.evil.example/fhir' })));
+    expect(Object.keys(missing).sort()).toEqual(['conditions', 'labs']);
+    expect(missing.labs).toMatch(/allow-list/);
     expect(calls).toHaveLength(0);
   });
 
-  it('makes a key unavailable when its template cannot be filled (no encounterId)', async () => {
+  it('reports a key as missing when its template cannot be filled (no encounterId)', async () => {
     const { fetchImpl, calls } = scriptedFetch(healthy);
-    const error = await unavailable(source(fetchImpl).obtain(compileTemplates({ encounter: 'Encounter/{{context.encounterId}}' }), request()));
-    expect(error.reasons.encounter).toMatch(/context\.encounterId/);
+    const missing = missingOf(await obtain(source(fetchImpl), request(), undefined, compileTemplates({ encounter: 'Encounter/{{context.encounterId}}' })));
+    expect(missing.encounter).toMatch(/context\.encounterId/);
     expect(calls).toHaveLength(0);
   });
 
-  it('makes keys unavailable when the caller cancels', async () => {
+  it('reports keys as missing when the caller cancels', async () => {
     const controller = new AbortController();
     const { fetchImpl } = scriptedFetch(
       (_url) =>
@@ -314,16 +353,16 @@ describe('PatientDataSource.obtain: FHIR server answers', () => {
           controller.abort();
         }),
     );
-    const error = await unavailable(source(fetchImpl).obtain(templates, request(withPrefetch), controller.signal));
-    expect(error.reasons.labs).toMatch(/cancelled/);
+    const missing = missingOf(await obtain(source(fetchImpl), request(withPrefetch), controller.signal));
+    expect(missing.labs).toMatch(/cancelled/);
   });
 
   it('reports an unreachable server with its error code', async () => {
     const fetchImpl = (async () => {
       throw Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('connect'), { code: 'ECONNREFUSED' }) });
     }) as typeof fetch;
-    const error = await unavailable(source(fetchImpl).obtain(templates, request(withPrefetch)));
-    expect(error.reasons.labs).toBe('FHIR server unreachable (ECONNREFUSED)');
+    const missing = missingOf(await obtain(source(fetchImpl), request(withPrefetch)));
+    expect(missing.labs).toBe('FHIR server unreachable (ECONNREFUSED)');
   });
 });
 
@@ -333,7 +372,7 @@ describe('PatientDataSource.obtain: paging of fetched searches', () => {
       const page = Number(url.searchParams.get('page') ?? 1);
       return json(searchset([obs(`o${page}`)], `${SERVER}/Observation?page=${page + 1}`));
     });
-    const data = await source(fetchImpl, { maxPages: 3 }).obtain(templates, request({ patient, conditions: null }));
+    const data = await obtain(source(fetchImpl, { maxPages: 3 }), request({ patient, conditions: null }));
     expect(calls).toHaveLength(3);
     expect(ids(data.resources)).toEqual(['Observation/o1', 'Observation/o2', 'Observation/o3', 'Patient/p1']);
     expect(data.truncatedKeys).toEqual(['labs']);
@@ -343,7 +382,7 @@ describe('PatientDataSource.obtain: paging of fetched searches', () => {
     const { fetchImpl, calls } = scriptedFetch((url) =>
       url.searchParams.get('page') === '2' ? json(searchset([obs('o2')])) : json(searchset([obs('o1')], 'Observation?page=2')),
     );
-    const data = await source(fetchImpl).obtain(templates, request({ patient, conditions: null }));
+    const data = await obtain(source(fetchImpl), request({ patient, conditions: null }));
     expect(calls[1]?.url).toBe(`${SERVER}/Observation?page=2`);
     expect(ids(data.resources)).toContain('Observation/o2');
     expect(data.truncatedKeys).toBeUndefined();
@@ -355,14 +394,14 @@ describe('PatientDataSource.obtain: paging of fetched searches', () => {
     ['another port of the same host', 'http://127.0.0.1:1234/fhir/Observation?page=2'],
   ])('does not follow a next link to %s (and sends it no token)', async (_what, next) => {
     const { fetchImpl, calls } = scriptedFetch(() => json(searchset([obs('o1')], next)));
-    const data = await source(fetchImpl).obtain(templates, request({ patient, conditions: null }));
+    const data = await obtain(source(fetchImpl), request({ patient, conditions: null }));
     expect(calls).toHaveLength(1);
     expect(data.truncatedKeys).toEqual(['labs']);
   });
 
   it('stops on a next link that loops back', async () => {
     const { fetchImpl, calls } = scriptedFetch(() => json(searchset([obs('o1')], `${SERVER}/Observation?page=2`)));
-    await source(fetchImpl, { maxPages: 5 }).obtain(templates, request({ patient, conditions: null }));
+    await obtain(source(fetchImpl, { maxPages: 5 }), request({ patient, conditions: null }));
     expect(calls).toHaveLength(2);
   });
 });
@@ -372,11 +411,14 @@ describe('PatientDataSource.obtain: logging', () => {
     const logs = logCapture();
     const { fetchImpl } = scriptedFetch((url) => (url.pathname.endsWith('/Condition') ? json(outcome, 500) : undefined), healthy);
     const ds = createPatientDataSource(fhirConfig, { logger: logs.logger, fetchImpl });
-    await unavailable(ds.obtain(templates, request(undefined, { context: { patientId: 'patient-secret-id' } })));
+    missingOf(await obtain(ds, request(undefined, { context: { patientId: 'patient-secret-id' } })));
     await new Promise((r) => setImmediate(r));
     const text = logs.text();
-    expect(text).toContain('conditions');
-    expect(text).toContain('500');
+    // One warn line per missing key (the scripted server knows no Patient/patient-secret-id: 599).
+    const missingLines = text.split('\n').filter((l) => l.includes('prefetch key missing'));
+    expect(missingLines).toHaveLength(2);
+    expect(missingLines.find((l) => l.includes('"key":"conditions"'))).toContain('"status":500');
+    expect(missingLines.find((l) => l.includes('"key":"patient"'))).toContain('"status":599');
     expect(text).not.toContain(TOKEN);
     expect(text).not.toContain('patient-secret-id');
     expect(text).not.toContain('127.0.0.1:9999');

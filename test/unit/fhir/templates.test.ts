@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
-import { CompiledTemplates, TemplateError, compileTemplates, ensureCompiled, resolveTemplate, type CompiledTemplate } from '../../../src/fhir/templates';
+import { CompiledTemplates, TemplateError, compileTemplates, resolveTemplate, type CompiledTemplate } from '../../../src/fhir/templates';
 
 const HOOKS_DIR = path.resolve(__dirname, '..', '..', '..', 'hooks');
 
@@ -39,19 +39,64 @@ describe('compileTemplates', () => {
     expect(() => compileTemplates({ x: 'Observation?patient={{context.patientId}' })).toThrow(/unbalanced/);
   });
 
-  it('compiles a raw templates object once and reuses it for the same object', () => {
+  it('compiles into a new CompiledTemplates each time (no cache: the service definition keeps the result)', () => {
     const templates = { patient: 'Patient/{{context.patientId}}' };
-    const first = ensureCompiled(templates);
-    expect(ensureCompiled(templates)).toBe(first);
-    expect(ensureCompiled(first)).toBe(first);
+    const first = compileTemplates(templates);
     expect(first).toBeInstanceOf(CompiledTemplates);
-    expect(ensureCompiled({ ...templates })).not.toBe(first);
+    expect(compileTemplates(templates)).not.toBe(first);
+    expect(compileTemplates(templates)).toEqual(first);
+  });
+});
+
+describe('CompiledTemplate.codes', () => {
+  it('lists the codes of the code parameter as "system|code", in order', () => {
+    expect(one('Observation?patient={{context.patientId}}&code=http://loinc.org|751-8,http://loinc.org|777-3&_sort=-date').codes).toEqual([
+      'http://loinc.org|751-8',
+      'http://loinc.org|777-3',
+    ]);
   });
 
-  it('remembers a start-up compilation for the raw object it compiled', () => {
-    const templates = { patient: 'Patient/{{context.patientId}}' };
-    const atStartUp = compileTemplates(templates);
-    expect(ensureCompiled(templates)).toBe(atStartUp);
+  it('decodes a percent-encoded code parameter (%7C for "|", %3A%2F%2F, %2C between codes)', () => {
+    expect(one('Observation?code=http%3A%2F%2Floinc.org%7C751-8%2Chttp://snomed.info/sct%7C277208005&patient={{context.patientId}}').codes).toEqual([
+      'http://loinc.org|751-8',
+      'http://snomed.info/sct|277208005',
+    ]);
+  });
+
+  it('joins several code parameters and keeps an escaped comma inside a code', () => {
+    expect(one('Observation?code=http://loinc.org|751-8&patient={{context.patientId}}&code=http://x.example|a\\,b,http://loinc.org|777-3').codes).toEqual([
+      'http://loinc.org|751-8',
+      'http://x.example|a,b',
+      'http://loinc.org|777-3',
+    ]);
+  });
+
+  it('is undefined without a code parameter (reads, searches on other parameters, code modifiers)', () => {
+    expect(one('Patient/{{context.patientId}}').codes).toBeUndefined();
+    expect(one('Condition?patient={{context.patientId}}').codes).toBeUndefined();
+    expect(one('Observation?patient={{context.patientId}}&code:text=imatinib').codes).toBeUndefined();
+    expect(one('Observation?patient={{context.patientId}}&category=laboratory').codes).toBeUndefined();
+  });
+
+  it('leaves out code values holding a token (known only per request)', () => {
+    expect(one('Observation?code={{context.userId}},http://loinc.org|751-8').codes).toEqual(['http://loinc.org|751-8']);
+  });
+
+  it('rejects a code parameter that is not valid percent-encoding, naming the key', () => {
+    expect(() => compileTemplates({ labs: 'Observation?code=http://loinc.org%7|751-8' })).toThrow(/"labs".*percent-encoding/);
+  });
+
+  it.each(fs.readdirSync(HOOKS_DIR).filter((f) => f.endsWith('.json')))('gives the codes of every coded key of hooks/%s', (file) => {
+    const service = JSON.parse(fs.readFileSync(path.join(HOOKS_DIR, file), 'utf8')) as { prefetch: Record<string, string> };
+    const compiled = compileTemplates(service.prefetch);
+    const byKey = Object.fromEntries(compiled.entries.map((e) => [e.key, e.codes]));
+    expect(byKey.patient).toBeUndefined();
+    expect(byKey.conditions).toBeUndefined();
+    expect(byKey.labs).toHaveLength(14);
+    expect(byKey.labs).toContain('http://loinc.org|751-8');
+    expect(byKey.diseaseStatus).toEqual(['http://loinc.org|97509-4']);
+    expect(byKey.staging).toContain('http://snomed.info/sct|277208005');
+    for (const codes of Object.values(byKey)) for (const code of codes ?? []) expect(code).toMatch(/^https?:\/\/[^|]+\|[^|,]+$/);
   });
 });
 

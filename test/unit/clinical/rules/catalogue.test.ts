@@ -5,7 +5,7 @@ import { CATALOGUE_FILE, renderRuleCatalogue, thresholdValue } from '../../../..
 import { CFG } from '../../../helpers/facts-factory';
 
 describe('rule catalogue', () => {
-  it('has every rule of RULES.md §4 exactly once, in order', () => {
+  it('has every rule of docs/clinical-rules.md §4 exactly once, in order', () => {
     expect(RULES.map((r) => r.id)).toEqual([...RULE_IDS]);
     expect(Object.keys(RULES_BY_ID)).toHaveLength(17);
   });
@@ -25,7 +25,15 @@ describe('rule catalogue', () => {
   });
 
   it('keeps every summary template under 140 characters', () => {
-    for (const rule of RULES) expect(rule.summaryTemplate.length).toBeLessThan(140);
+    for (const rule of RULES) expect(rule.catalogueSummary(CFG).length).toBeLessThan(140);
+  });
+
+  it('writes the catalogue summaries and triggers from the configured numbers, not hard-coded defaults', () => {
+    const cfg = { ...CFG, maxDoseMg: 900, renal: { ...CFG.renal, mildCapMg: 500 } };
+    expect(RULES_BY_ID.DOSE_ABOVE_MAX.catalogueSummary(cfg)).toBe('Imatinib dose exceeds 900 mg/day, the maximum for GIST; experience above 900 mg is limited.');
+    expect(RULES_BY_ID.DOSE_ABOVE_MAX.trigger(cfg)).toMatch(/above 900 mg\/day/);
+    expect(RULES_BY_ID.RENAL_DOSE_LIMIT.trigger(cfg)).toMatch(/dose > 500 mg\/day/);
+    expect(renderRuleCatalogue(cfg)).toMatch(/`clinical.maxDoseMg` = 900/);
   });
 
   // Regenerate after changing a rule: UPDATE_CATALOGUE=1 npx jest test/unit/clinical/rules/catalogue

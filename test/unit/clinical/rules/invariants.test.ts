@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { findingToCard } from '../../../../src/clinical/cards';
 import { assertValidCdsResponse } from '../../../helpers/assert-cds';
-import { ids, order, runFor, type FactsOptions, type Genotype } from '../../../helpers/facts-factory';
+import { ids, order, runFor, type FactsOptions, type Genotype, suggested } from '../../../helpers/facts-factory';
 import { bundle } from '../../../helpers/fhir-builders';
 
 const genotypes: Genotype[] = ['kit-exon11', 'kit-exon9', 'pdgfra-d842v', 'kit-exon9-and-pdgfra-d842v', 'wild-type', 'sdh-deficient', 'kit-only-tested', 'untested'];
@@ -35,7 +35,7 @@ describe('rule and card invariants over generated patients', () => {
         const orders = doses.map((mg, i) => order({ id: `o${i}`, mgPerDay: mg }));
         const run = runFor(p, orders);
         const fired = ids(run);
-        const cards = run.findings.map((f) => findingToCard(f, { serviceTitle: 'Imatinib for GIST: order signing check' }));
+        const cards = run.findings.map((f) => findingToCard(f, { serviceTitle: 'Imatinib for GIST: order signing check', highDoseMg: 800 }));
         assertValidCdsResponse({ cards }, bundle(orders.map((o) => o.resource)));
 
         expect(new Set(fired).size).toBe(fired.length);
@@ -52,15 +52,28 @@ describe('rule and card invariants over generated patients', () => {
         if (p.genotype === 'untested') {
           for (const id of ['EXON9_HIGH_DOSE', 'PDGFRA_D842V_RESISTANT', 'WT_SDH_NF1_LOW_BENEFIT']) expect(fired).not.toContain(id);
         }
-        const unsafe = (p.crcl !== undefined && p.crcl < 60) || ['HEPATIC_IMPAIRMENT', 'HEMATOLOGIC_HOLD', 'HEPATOTOXICITY_HOLD', 'PREGNANCY'].some((id) => fired.includes(id));
-        for (const f of run.findings.filter((x) => x.ruleId === 'EXON9_HIGH_DOSE' || x.ruleId === 'PROGRESSION_ESCALATE')) {
+        const crcl = typeof p.crcl === 'number' ? p.crcl : undefined;
+        const unsafe = (crcl !== undefined && crcl < 60) || ['HEPATIC_IMPAIRMENT', 'HEMATOLOGIC_HOLD', 'HEPATOTOXICITY_HOLD', 'PREGNANCY'].some((id) => fired.includes(id));
+        const increases = run.findings.filter((x) => x.ruleId === 'EXON9_HIGH_DOSE' || x.ruleId === 'PROGRESSION_ESCALATE');
+        for (const f of increases) {
           if (unsafe) {
             expect(f.indicator).toBe('info');
-            expect(f.doseTargets).toBeUndefined();
+            expect(suggested(f)).toBeUndefined();
             expect(f.withheldBecause?.length).toBeGreaterThan(0);
-          } else {
-            expect(f.doseTargets).toHaveLength(1);
           }
+        }
+        if (!unsafe && increases.length > 0) expect(increases.filter((f) => suggested(f))).toHaveLength(1);
+        // 1.1 §4: one safe target per request, never during a hold, never above the renal cap.
+        const dosed = run.findings.filter((f) => suggested(f));
+        expect(dosed.length).toBeLessThanOrEqual(1);
+        const holds = ['HEMATOLOGIC_HOLD', 'HEPATOTOXICITY_HOLD', 'PREGNANCY'].filter((id) => fired.includes(id));
+        if (holds.length > 0) expect(dosed).toEqual([]);
+        for (const f of run.findings) if (f.suggestion?.kind === 'cancel') expect(holds).toContain(f.ruleId);
+        const target = dosed[0] ? suggested(dosed[0]) : undefined;
+        if (target && crcl !== undefined) {
+          if (crcl < 20) throw new Error('a dose was suggested below CrCl 20');
+          if (crcl < 40) expect(target.mgPerDay).toBeLessThanOrEqual(400);
+          else if (crcl < 60) expect(target.mgPerDay).toBeLessThanOrEqual(600);
         }
         expect(run.outcomes).toHaveLength(17);
       }),

@@ -1,4 +1,4 @@
-import { finding, ids, order, runFor } from '../../../helpers/facts-factory';
+import { finding, ids, order, runFor, suggested } from '../../../helpers/facts-factory';
 
 describe('PREGNANCY', () => {
   it('is critical when the patient is documented as pregnant', () => {
@@ -17,7 +17,7 @@ describe('PREGNANCY', () => {
     expect(ids(run)).toEqual(['PREGNANCY', 'EXON9_HIGH_DOSE']);
     const f = finding(run, 'EXON9_HIGH_DOSE');
     expect(f.indicator).toBe('info');
-    expect(f.doseTargets).toBeUndefined();
+    expect(suggested(f)).toBeUndefined();
     expect(f.withheldBecause).toEqual(['Imatinib in pregnancy (PREGNANCY)']);
   });
 });

@@ -1,4 +1,4 @@
-import { finding, ids, order, outcome, runFor, type FactsOptions } from '../../../helpers/facts-factory';
+import { finding, ids, order, outcome, runFor, type FactsOptions, suggested } from '../../../helpers/facts-factory';
 
 const progressingOn400: FactsOptions = { advanced: true, taking: { mgPerDay: 400, start: '2025-03-01' }, progression: { date: '2026-05-01' } };
 
@@ -9,7 +9,7 @@ describe('PROGRESSION_ESCALATE', () => {
     const f = finding(run, 'PROGRESSION_ESCALATE');
     expect(f.indicator).toBe('info');
     expect(f.summary).toBe('Progression on imatinib 400 mg/day: consider 800 mg/day (about 1 in 3 benefit) or switch to sunitinib.');
-    expect(f.doseTargets).toEqual([expect.objectContaining({ mgPerDay: 800, perAdministrationMg: 400, timesPerDay: 2 })]);
+    expect(suggested(f)).toEqual(expect.objectContaining({ mgPerDay: 800, perAdministrationMg: 400, timesPerDay: 2 }));
     expect(f.facts.map((x) => x.text)).toContain('Current imatinib 400 mg/day since 2025-03-01');
   });
 
@@ -55,7 +55,7 @@ describe('PROGRESSION_ESCALATE', () => {
     const run = runFor({ ...progressingOn400, crcl: 59.9 }, [order({ mgPerDay: 400 })]);
     const f = finding(run, 'PROGRESSION_ESCALATE');
     expect(f.indicator).toBe('info');
-    expect(f.doseTargets).toBeUndefined();
+    expect(suggested(f)).toBeUndefined();
     expect(f.withheldBecause?.[0]).toMatch(/^CrCl 59\.9 mL\/min on \d{4}-\d{2}-\d{2} is below 60 mL\/min$/);
     expect(outcome(run, 'PROGRESSION_ESCALATE').status).toBe('withheld');
   });
@@ -68,7 +68,7 @@ describe('PROGRESSION_ON_HIGH_DOSE', () => {
     const f = finding(run, 'PROGRESSION_ON_HIGH_DOSE');
     expect(f.indicator).toBe('info');
     expect(f.summary).toBe('Progression on imatinib 800 mg/day: guidelines recommend switching to second-line sunitinib.');
-    expect(f.doseTargets).toBeUndefined();
+    expect(suggested(f)).toBeUndefined();
   });
 
   it('does not fire at a current dose of 799.999 mg/day', () => {
