@@ -44,7 +44,12 @@ export function fitSummary(summary: string): string {
 
 /** Escape Markdown in text that comes from patient data (displays, free text). */
 export function escapeMarkdown(text: string): string {
-  return text.replace(/([\\`*[\]<>|])/g, '\\$1');
+  // A comparator stays readable in plain text too ("<15", "≥ 90"): "<" is escaped only where it could open
+  // an HTML tag, ">" only where it would start a quote.
+  return text
+    .replace(/([\\`*[\]|])/g, '\\$1')
+    .replace(/<(?=[A-Za-z/!?])/g, '\\<')
+    .replace(/^>/gm, '\\>');
 }
 
 /** A fact as a list item for people: its text and date, never the FHIR id it came from (1.1). */

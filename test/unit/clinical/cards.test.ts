@@ -1,5 +1,5 @@
 import type { MedicationRequest } from 'fhir/r4';
-import { findingToCard, OVERRIDE_REASON_SYSTEM, RULE_CODE_SYSTEM, RULE_SET_VERSION } from '../../../src/clinical/cards';
+import { escapeMarkdown, findingToCard, OVERRIDE_REASON_SYSTEM, RULE_CODE_SYSTEM, RULE_SET_VERSION } from '../../../src/clinical/cards';
 import { assertNoEmptyValues, assertValidCard } from '../../helpers/assert-cds';
 import { finding, order, runFor, type FactsOptions } from '../../helpers/facts-factory';
 import { bundle } from '../../helpers/fhir-builders';
@@ -215,5 +215,14 @@ describe('1.1 §4 "Cancel this imatinib order"', () => {
       expect(card?.selectionBehavior).toBe('at-most-one');
       assertValidCard(card as NonNullable<typeof card>, draftOrders);
     }
+  });
+});
+
+describe('escapeMarkdown', () => {
+  it('keeps comparators readable as plain text but neutralises tags, emphasis and quotes from patient data', () => {
+    expect(escapeMarkdown('eGFR <15 and ≥ 90, x > 2')).toBe('eGFR <15 and ≥ 90, x > 2');
+    expect(escapeMarkdown('<script>alert(1)</script>')).toBe('\\<script>alert(1)\\</script>');
+    expect(escapeMarkdown('**bold** [link](x) `code` a|b')).toBe('\\*\\*bold\\*\\* \\[link\\](x) \\`code\\` a\\|b');
+    expect(escapeMarkdown('> quoted')).toBe('\\> quoted');
   });
 });
