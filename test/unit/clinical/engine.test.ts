@@ -174,3 +174,27 @@ describe('clinical engine', () => {
     expect(cards[0]?.detail).toContain('no GIST diagnosis on file');
   });
 });
+
+describe('1.1 §5 text for people, from real FHIR shapes', () => {
+  it('shows the ULN as the lab reported it, in its own unit, and the ratio to 3 significant digits', () => {
+    const bili = lab(LOINC.bilirubinMolar, 70, 'umol/L', daysAgo(2), 21);
+    const req = request([imatinibOrder({ tablets: 1 })], [...advancedExon11(), imatinibRecord({ status: 'active' }), bili]);
+    const detail = engine.evaluate(req, SIGN).cards.find((c) => c.source.topic?.code === 'HEPATOTOXICITY_HOLD')?.detail ?? '';
+    expect(detail).toContain('Bilirubin 70 µmol/L = 3.33× ULN (ULN 21 µmol/L; threshold 3×)');
+  });
+
+  it('shows a per-microlitre ANC in ×10⁹/L with the value as reported', () => {
+    const req = request([imatinibOrder({ tablets: 1 })], [...advancedExon11(), lab(LOINC.ancManual, 800, '/uL', daysAgo(2))]);
+    const hold = engine.evaluate(req, SIGN).cards.find((c) => c.source.topic?.code === 'HEMATOLOGIC_HOLD');
+    expect(hold?.summary).toMatch(/^ANC 0\.8 ×10⁹\/L: hold imatinib/);
+    expect(hold?.detail).toContain('ANC 0.8 ×10⁹/L (reported as 800 /µL) (below 1)');
+  });
+
+  it('shows a dose range as "200–400 mg/day (range)" and compares its high value', () => {
+    const order = imatinibOrder({ id: 'rng', rangeHigh: { value: 400, unit: 'mg', code: 'mg' }, frequency: 2 });
+    const req = request([order], advancedExon11());
+    const cards = engine.evaluate(req, SIGN).cards;
+    const hdwi = cards.find((c) => c.source.topic?.code === 'HIGH_DOSE_WITHOUT_INDICATION');
+    expect(hdwi?.detail).toContain('- Ordered dose 400–800 mg/day (range)');
+  });
+});

@@ -2,7 +2,7 @@ import type { FhirResource, MedicationStatement } from 'fhir/r4';
 import { derive } from '../../helpers/derive';
 import { dosage, imatinibRecord, medication, medicationRequest, medicationStatement } from '../../helpers/fhir-builders';
 
-const facts = (resources: FhirResource[], exclude: string[] = []) => derive(resources, exclude);
+const facts = (resources: FhirResource[], evaluated: Array<string | import('fhir/r4').MedicationRequest> = []) => derive(resources, evaluated);
 
 describe('imatinib history', () => {
   it('dates the start of therapy from the earliest record of any status but entered-in-error', () => {
@@ -107,5 +107,64 @@ describe('co-medications', () => {
   it('lists each drug once and ignores unrelated drugs', () => {
     const f = facts([medicationRequest({ rxnorm: '11289' }), medicationStatement({ text: 'warfarin 2 mg' }), medicationRequest({ text: 'fluconazole 150 mg' })]);
     expect(f.coMedications).toEqual({ cyp3a4Inducers: [], cyp3a4Inhibitors: [], warfarin: [expect.objectContaining({ name: 'warfarin', matchedBy: 'rxnorm' })] });
+  });
+});
+
+describe('1.1 §2 imatinib history: revised orders and unidentified records', () => {
+  it('counts an evaluated order that is itself active (a revised order) as already taking imatinib', () => {
+    const revised = imatinibRecord({ id: 'rev', status: 'active', start: '2025-01-05' }) as import('fhir/r4').MedicationRequest;
+    const f = facts([revised], [revised]);
+    expect(f.imatinib.taking).toBe(true);
+    // The stored version (same id) is the dose taken now; the start of therapy still excludes the order.
+    expect(f.imatinib.currentDose).toMatchObject({ kind: 'computed', mgPerDay: 400 });
+    expect(f.imatinib.start).toBeUndefined();
+  });
+
+  it('a revised order with no stored version: taking, current dose not known and why', () => {
+    const revised = { ...imatinibRecord({ id: 'rev2', status: 'on-hold' }) } as import('fhir/r4').MedicationRequest;
+    const f = facts([], [revised]);
+    expect(f.imatinib.taking).toBe(true);
+    expect(f.imatinib.currentDose).toBeUndefined();
+    expect(f.imatinib.currentDoseUnknownBecause).toMatch(/the one being revised/);
+  });
+
+  it('negative: a draft evaluated order is not "already taking"', () => {
+    expect(facts([], ['MedicationRequest/new-draft']).imatinib.taking).toBe(false);
+  });
+
+  it('an active record whose reference nothing resolves and that has no display makes "taking" unknown', () => {
+    const f = facts([medicationStatement({ id: 'ghost', status: 'active', medicationReference: 'Medication/nowhere' })]);
+    expect(f.imatinib.taking).toEqual({ unknown: true, reasons: [expect.objectContaining({ cause: 'unidentified' })] });
+    expect(f.imatinib.unidentifiedCurrent).toEqual(['MedicationStatement/ghost']);
+  });
+
+  it('an identified current imatinib record wins over an unidentified one', () => {
+    const f = facts([imatinibRecord({ status: 'active' }), medicationStatement({ status: 'active', medicationReference: 'Medication/nowhere' })]);
+    expect(f.imatinib.taking).toBe(true);
+    expect(f.imatinib.currentDose).toBeUndefined();
+    expect(f.imatinib.currentDoseUnknownBecause).toMatch(/could not be identified/);
+  });
+
+  it('an unresolved reference whose display names imatinib is imatinib known by name', () => {
+    const ms = { ...medicationStatement({ status: 'active' }), medicationCodeableConcept: undefined, medicationReference: { reference: 'Medication/x', display: 'Glivec 400 mg' } };
+    expect(facts([ms]).imatinib.taking).toBe(true);
+  });
+
+  it('an unresolved reference whose display names another drug is that drug by name (rifampin → inducer)', () => {
+    const mr = { ...medicationRequest({ id: 'rif-ref' }), medicationCodeableConcept: undefined, medicationReference: { reference: 'Medication/y', display: 'Rifampin 300 mg capsule' } };
+    const f = facts([mr]);
+    expect(f.coMedications.cyp3a4Inducers).toEqual([expect.objectContaining({ name: 'rifampin', matchedBy: 'name', sourceRef: 'MedicationRequest/rif-ref' })]);
+    expect(f.imatinib.taking).toBe(false);
+  });
+
+  it('a stopped unidentified record does not make "taking" unknown', () => {
+    expect(facts([medicationStatement({ status: 'stopped', medicationReference: 'Medication/nowhere' })]).imatinib.taking).toBe(false);
+  });
+});
+
+describe('1.1 §7 imatinib history with the medication data missing', () => {
+  it('"already taking" is not known when the medication orders could not be obtained', () => {
+    const f = derive([], [], [{ key: 'medicationRequests', label: 'medication orders', reason: 'HTTP 500', resourceType: 'MedicationRequest' }]);
+    expect(f.imatinib.taking).toEqual({ unknown: true, reasons: [expect.objectContaining({ cause: 'unavailable', keys: ['medicationRequests'] })] });
   });
 });
