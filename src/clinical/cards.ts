@@ -164,7 +164,8 @@ export function doseSuggestion(target: DoseTarget, orders: ImatinibOrder[], high
 export function cancelSuggestion(orders: readonly ImatinibOrder[]): Suggestion | undefined {
   if (orders.length === 0) return undefined;
   return {
-    label: orders.length === 1 ? 'Cancel this imatinib order' : `Cancel these ${orders.length} imatinib orders`,
+    // The contract's one label for every hold card; each action names the order it deletes.
+    label: 'Cancel this imatinib order',
     uuid: randomUUID(),
     actions: orders.map((o): Action => ({ type: 'delete', description: `Cancel the draft imatinib order (${orderName(o)}).`, resourceId: o.reference })),
   };

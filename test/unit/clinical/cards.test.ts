@@ -216,6 +216,17 @@ describe('1.1 §4 "Cancel this imatinib order"', () => {
       assertValidCard(card as NonNullable<typeof card>, draftOrders);
     }
   });
+
+  it('one suggestion deletes every draft order; a revised active order is not deleted', () => {
+    const { cards } = cardsFor({ pregnant: true }, [order({ id: 'd1', mgPerDay: 200 }), order({ id: 'd2', mgPerDay: 200 }), order({ id: 'act', status: 'active', mgPerDay: 200 })]);
+    const suggestions = cards.find((c) => c.source.topic?.code === 'PREGNANCY')?.suggestions ?? [];
+    expect(suggestions).toHaveLength(1);
+    expect(suggestions[0]?.label).toBe('Cancel this imatinib order');
+    expect(suggestions[0]?.actions?.map((a) => [a.type, a.resourceId])).toEqual([
+      ['delete', 'MedicationRequest/d1'],
+      ['delete', 'MedicationRequest/d2'],
+    ]);
+  });
 });
 
 describe('escapeMarkdown', () => {
