@@ -1,11 +1,15 @@
 /**
  * Configuration: config/default.json (embedded development defaults), overlaid by the JSON file named in
- * CDS_CONFIG, then by environment variables (PORT, HOST, LOG_LEVEL, WEB_CONCURRENCY). Validated with zod at
+ * CDS_CONFIG, then by environment variables (PORT, HOST, LOG_LEVEL, WEB_CONCURRENCY, DATABASE_URL, REDIS_URL,
+ * METRICS_PORT). Validated with zod at
  * start-up; a bad value or an unknown key stops the process with a message naming it.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { productionProblems } from './config-production';
+
+export { configWarnings, jwkThumbprint, productionProblems } from './config-production';
 
 const jwk = z.looseObject({ kty: z.string(), kid: z.string().optional() });
 
@@ -121,6 +125,8 @@ export const configSchema = z.strictObject({
     keepAliveTimeoutMs: positiveInt,
     /** Grace period for in-flight requests on SIGTERM. */
     shutdownGraceMs: positiveInt,
+    /** On SIGTERM, /readyz answers 503 for this long before the listener closes, so a load balancer stops routing first. */
+    readinessDrainMs: z.number().int().nonnegative(),
     /** Number of worker processes; 0 = one per CPU. */
     /** Worker processes (WEB_CONCURRENCY); 0 = one per CPU; absent = 1 in development, one per CPU in production. */
     workers: z.number().int().min(0).optional(),
@@ -173,10 +179,45 @@ export const configSchema = z.strictObject({
     onPrefetchOperationOutcome: z.enum(['fetch', 'fail']),
   }),
   store: z.strictObject({
-    /** SQLite file for issued cards and feedback; ":memory:" for tests. */
+    /** SQLite file for issued cards and feedback; ":memory:" for tests. Used when databaseUrl is absent. */
     path: z.string().min(1),
     /** Salt for hashing patient ids; when absent a random per-database salt is generated and kept in the database. */
     patientHashSalt: z.string().min(16).optional(),
+    /** postgres:// URL (DATABASE_URL): cards, evaluations and feedback in PostgreSQL, shared by every instance. */
+    databaseUrl: z
+      .string()
+      .regex(/^postgres(ql)?:\/\/\S+$/, 'must be a postgres:// or postgresql:// URL')
+      .optional(),
+    /** Local SQLite outbox for writes made while PostgreSQL is unreachable; default `<path>.outbox`. */
+    outboxPath: z.string().min(1).optional(),
+    pool: z.strictObject({
+      /** Connections per worker process: instances × workers × max must stay below PostgreSQL max_connections. */
+      max: positiveInt,
+      connectTimeoutMs: positiveInt,
+      /** PostgreSQL statement_timeout for the service's own queries. */
+      statementTimeoutMs: positiveInt,
+      idleTimeoutMs: positiveInt,
+    }),
+    /** How often the outbox tries to drain into PostgreSQL while it holds rows. */
+    outboxDrainIntervalMs: positiveInt,
+  }),
+  redis: z.strictObject({
+    /** redis:// or rediss:// URL (REDIS_URL): the jti replay cache and the rate limiter, shared by every instance. */
+    url: z
+      .string()
+      .regex(/^rediss?:\/\/\S+$/, 'must be a redis:// or rediss:// URL')
+      .optional(),
+    /** Every command fails after this long (the request then answers 503), never hangs. */
+    commandTimeoutMs: positiveInt,
+    connectTimeoutMs: positiveInt,
+    /** Prefix of every key the service writes (several deployments may share one Redis). */
+    keyPrefix: z.string().min(1).max(64),
+  }),
+  metrics: z.strictObject({
+    /** Port of the Prometheus listener (METRICS_PORT); absent = no metrics listener. */
+    port: z.number().int().min(0).max(65535).optional(),
+    /** Listen address; loopback unless configured otherwise. */
+    host: z.string().min(1),
   }),
   clinical: clinicalSchema,
 });
@@ -247,21 +288,21 @@ function formatIssues(error: z.ZodError): string {
     .join('; ');
 }
 
-/** Validate a raw config object, enforcing production rules. */
+/**
+ * Validate a raw config object, enforcing the production rules (src/config-production.ts) when
+ * NODE_ENV=production: every broken rule is reported in one ConfigError, each naming its key.
+ */
 export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env): AppConfig {
   const result = configSchema.safeParse(raw);
   if (!result.success) throw new ConfigError(`invalid configuration: ${formatIssues(result.error)}`);
   const cfg = result.data;
   if (cfg.publicBaseUrl?.endsWith('/')) cfg.publicBaseUrl = cfg.publicBaseUrl.replace(/\/+$/, '');
   if (env.NODE_ENV === 'production') {
-    if (!cfg.publicBaseUrl) throw new ConfigError('NODE_ENV=production requires "publicBaseUrl" (the externally visible base URL)');
-    if (!cfg.auth.required) throw new ConfigError('NODE_ENV=production requires "auth.required": true');
-    if (cfg.auth.trustedClients.length === 0) throw new ConfigError('NODE_ENV=production requires at least one entry in "auth.trustedClients"');
-    const sandbox = cfg.auth.trustedClients.find((c) => c.iss === 'https://sandbox.cds-hooks.org' || c.iss.startsWith('urn:imatinib-cds:demo'));
-    if (sandbox) throw new ConfigError(`NODE_ENV=production must not trust the development issuer "${sandbox.iss}" (auth.trustedClients)`);
-    const plain = cfg.fhir.allowedServers.find((s) => !s.startsWith('https://'));
-    if (plain) throw new ConfigError(`NODE_ENV=production allows only https FHIR servers (fhir.allowedServers has "${plain}")`);
-    if (cfg.cors.allowedOrigins.includes('*')) throw new ConfigError('NODE_ENV=production must list explicit origins in "cors.allowedOrigins" (no "*")');
+    const problems = productionProblems(cfg);
+    if (problems.length > 0) {
+      const count = `${problems.length} problem${problems.length === 1 ? '' : 's'}`;
+      throw new ConfigError(`invalid production configuration (${count}): ${problems.join('; ')}`);
+    }
   }
   return cfg;
 }
@@ -279,6 +320,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (workers !== undefined) server.workers = workers;
   if (Object.keys(server).length) overlay.server = server;
   if (env.LOG_LEVEL) overlay.log = { level: env.LOG_LEVEL };
+  if (env.DATABASE_URL) overlay.store = { databaseUrl: env.DATABASE_URL };
+  if (env.REDIS_URL) overlay.redis = { url: env.REDIS_URL };
+  const metricsPort = envInt(env, 'METRICS_PORT');
+  if (metricsPort !== undefined) overlay.metrics = { port: metricsPort };
   raw = mergeConfig(raw, overlay);
   return parseConfig(raw, env);
 }

@@ -2,7 +2,7 @@
  * One service call, end to end and HTTP-free:
  *   select the imatinib orders once (draft Bundle, then prefetched Medications, then GET Medication/{id} for a
  *   reference nothing resolves) → obtain patient data (prefetch + fetch + referenced Medications) → clinical
- *   engine → record cards.
+ *   engine → record the evaluation and its cards (durable before the answer leaves).
  * A call with no imatinib order answers {"cards": []} before any patient data is fetched.
  *
  * Partial data (docs/clinical-rules.md §7): a prefetch key that could not be obtained is handed to the engine
@@ -15,13 +15,17 @@ import type { ClinicalEngine, EvaluationResult } from './clinical/engine';
 import type { MissingData } from './clinical/gaps';
 import type { HookRequest } from './protocol/schemas';
 import type { ServiceDefinition } from './protocol/services';
-import type { CardStore, IssuedCard } from './store/card-store';
+import { randomUUID } from 'node:crypto';
+import type { CardStore } from './store/types';
+import { RULE_SET_VERSION } from './clinical/cards';
+import { NO_METRICS, type Metrics } from './metrics/types';
 import { DataUnavailableError, type DataSession, type MissingKey, type PatientDataSource } from './fhir/types';
 
 export interface PipelineDeps {
   engine: ClinicalEngine;
   dataSource: PatientDataSource;
   store: CardStore;
+  metrics?: Metrics;
   now?: () => Date;
 }
 
@@ -64,6 +68,7 @@ function missingData(service: ServiceDefinition, missing: readonly MissingKey[])
 
 export function createPipeline(deps: PipelineDeps) {
   const now = deps.now ?? (() => new Date());
+  const metrics = deps.metrics ?? NO_METRICS;
 
   return async function invoke(service: ServiceDefinition, request: HookRequest, signal?: AbortSignal): Promise<PipelineResult> {
     const session = deps.dataSource.session(request, signal);
@@ -71,6 +76,7 @@ export function createPipeline(deps: PipelineDeps) {
     if (orders.length === 0) return { cards: [], ruleIds: [] };
 
     const data = await session.obtain(service.prefetchTemplates);
+    for (const [key, source] of Object.entries(data.sources)) metrics.prefetchKey(key, source === 'unavailable' ? 'missing' : source);
     const gate = data.missing.filter((m) => m.resourceType === GATE_RESOURCE_TYPE);
     if (gate.length > 0) {
       // Without the diagnoses nothing can be decided: name every missing key, the gate first.
@@ -96,15 +102,22 @@ export function createPipeline(deps: PipelineDeps) {
       { serviceTitle: service.title, verificationSummary: service.verificationSummary },
     );
 
-    const issued: IssuedCard[] = result.cards.map((card) => ({
-      cardUuid: card.uuid,
+    // The evaluation (the denominator of alert analytics) and its cards, durable before the answer leaves.
+    await deps.store.recordEvaluation({
+      evaluationId: randomUUID(),
       serviceId: service.id,
-      ruleId: card.source.topic?.code ?? 'unknown',
+      ruleSetVersion: RULE_SET_VERSION,
       hookInstance: request.hookInstance,
       patientId: request.context.patientId,
-      suggestionUuids: (card.suggestions ?? []).map((s) => s.uuid),
-    }));
-    deps.store.recordIssued(issued, evaluatedAt);
+      orderCount: orders.length,
+      evaluatedAt,
+      cards: result.cards.map((card) => ({
+        cardUuid: card.uuid,
+        ruleId: card.source.topic?.code ?? 'unknown',
+        indicator: card.indicator,
+        suggestionUuids: (card.suggestions ?? []).map((s) => s.uuid),
+      })),
+    });
     return result;
   };
 }

@@ -12,6 +12,8 @@ import { TrustedKeyStore } from './keyStore';
 import { MemoryReplayCache, type ReplayCache } from './replayCache';
 import { createTokenVerifier, type TokenVerifier } from './verifier';
 import { AuthError } from './types';
+import { StateUnavailableError } from '../state/errors';
+import { NO_METRICS, type Metrics } from '../metrics/types';
 
 export interface AuthDeps {
   logger: winston.Logger;
@@ -19,6 +21,7 @@ export interface AuthDeps {
   now?: () => number;
   replayCache?: ReplayCache;
   fetchImpl?: typeof fetch;
+  metrics?: Metrics;
 }
 
 export interface AuthMiddleware {
@@ -51,8 +54,11 @@ export function createAuthMiddleware(cfg: AppConfig, deps: AuthDeps): AuthMiddle
   const replayCache = deps.replayCache ?? new MemoryReplayCache(cfg.auth.replayCacheSize, now);
   const verify: TokenVerifier = createTokenVerifier(cfg.auth, { keyStore, replayCache, now });
 
+  const metrics = deps.metrics ?? NO_METRICS;
+
   function reject(req: Request, res: Response, e: unknown): void {
     const path = invokedPath(req);
+    metrics.authRejected(e instanceof AuthError ? e.reason : 'internal_error');
     if (e instanceof AuthError) {
       const d = e.details;
       deps.logger.warn('request refused: invalid client JWT', {
@@ -74,6 +80,8 @@ export function createAuthMiddleware(cfg: AppConfig, deps: AuthDeps): AuthMiddle
         const token = bearerToken(req.get('authorization'));
         res.locals.client = await verify(token, expectedAudiences(req, cfg.publicBaseUrl, kind));
       } catch (e) {
+        // The replay cache could not answer (Redis down): 503 with Retry-After, never 401 and never a pass.
+        if (e instanceof StateUnavailableError) return next(e);
         return reject(req, res, e);
       }
       next();

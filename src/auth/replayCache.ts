@@ -3,10 +3,11 @@
 export interface ReplayCache {
   /**
    * True when `key` was not seen (or its entry has expired) — the token may be used and is now remembered
-   * until `expiresAtSec` (epoch seconds). False when it is a replay. A shared store (Redis SET NX EX, SQLite)
-   * can implement this for multi-process deployments.
+   * until `expiresAtSec` (epoch seconds). False when it is a replay. Shared stores (Redis SET NX EXAT, the
+   * SQLite file shared by a machine's workers) are asynchronous; one that cannot answer throws
+   * StateUnavailableError (the request then gets 503, never 200 without the check and never 401).
    */
-  checkAndRemember(key: string, expiresAtSec: number): boolean;
+  checkAndRemember(key: string, expiresAtSec: number, issuedAtSec?: number): boolean | Promise<boolean>;
 }
 
 interface Entry {

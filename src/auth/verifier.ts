@@ -94,7 +94,7 @@ export function createTokenVerifier(auth: AppConfig['auth'], deps: TokenVerifier
     if (allowedTenants && (tenant === undefined || !allowedTenants.has(tenant))) throw new AuthError('tenant_not_allowed', withTenant);
 
     // Remember the jti for as long as the token could still be accepted (exp + skew).
-    if (!deps.replayCache.checkAndRemember(`${iss}\n${jti}`, exp + skew)) throw new AuthError('replayed_jti', withTenant);
+    if (!(await deps.replayCache.checkAndRemember(`${iss}\n${jti}`, exp + skew, iat))) throw new AuthError('replayed_jti', withTenant);
 
     return tenant === undefined ? { iss, jti } : { iss, jti, tenant };
   };

@@ -1,17 +1,50 @@
 /**
  * Per-client request budget: a fixed window aligned to wall-clock multiples of windowMs, keyed by the verified
- * client's iss (so one EHR behind a NAT is one client) or, before/without auth, by IP. Aligned windows let the
- * whole counter map be dropped when a window ends, so memory stays bounded without per-entry expiry.
- * Per process: with N workers a client gets up to N × the budget.
+ * client's iss (so one EHR behind a NAT is one client) or, before/without auth, by IP.
+ *
+ * The counters live in a RateCounter: in this process (MemoryRateCounter; with N workers or instances a client
+ * gets up to N × the budget), or in Redis (shared by every instance, src/state/redis.ts). A counter that cannot
+ * answer throws StateUnavailableError: the request gets 503, never an unchecked pass.
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { AppConfig } from '../config';
 import { operationOutcome } from '../protocol/errors';
 
+/** Counts requests per key and window; answers the count including this one. */
+export interface RateCounter {
+  hit(key: string, windowStartMs: number, windowMs: number): number | Promise<number>;
+}
+
+/** In-process counters. Aligned windows let the whole map be dropped when a window ends (bounded memory). */
+export class MemoryRateCounter implements RateCounter {
+  private windowStart = Number.NEGATIVE_INFINITY;
+  private readonly counts = new Map<string, number>();
+
+  /** At most this many distinct clients per window; beyond it the oldest counter is dropped. */
+  constructor(private readonly maxKeys = 10_000) {}
+
+  hit(key: string, windowStartMs: number): number {
+    if (windowStartMs !== this.windowStart) {
+      this.windowStart = windowStartMs;
+      this.counts.clear();
+    }
+    const used = (this.counts.get(key) ?? 0) + 1;
+    if (!this.counts.has(key) && this.counts.size >= this.maxKeys) {
+      // Bounded memory under a flood of distinct keys: forget the oldest counter (Map keeps insertion order).
+      const oldest = this.counts.keys().next().value;
+      if (oldest !== undefined) this.counts.delete(oldest);
+    }
+    this.counts.set(key, used);
+    return used;
+  }
+}
+
 export interface RateLimiterDeps {
   /** Milliseconds, like Date.now. */
   now?: () => number;
-  /** Most distinct clients tracked per window; beyond it the oldest counter is dropped (default 10 000). */
+  /** Where the counters live (default: this process). */
+  counter?: RateCounter;
+  /** Most distinct clients tracked per window by the in-process counter (default 10 000). */
   maxKeys?: number;
 }
 
@@ -25,26 +58,18 @@ export function rateLimitKey(req: Request, res: Response): string {
 export function createRateLimiter(cfg: AppConfig['rateLimit'], deps: RateLimiterDeps = {}): RequestHandler {
   if (!cfg.enabled) return (_req, _res, next) => next();
   const now = deps.now ?? Date.now;
-  const maxKeys = deps.maxKeys ?? 10_000;
-  let windowStart = Number.NEGATIVE_INFINITY;
-  const counts = new Map<string, number>();
+  const counter = deps.counter ?? new MemoryRateCounter(deps.maxKeys);
 
-  return (req: Request, res: Response, next: NextFunction): void => {
+  return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     if (req.method === 'OPTIONS') return next();
     const t = now();
     const start = Math.floor(t / cfg.windowMs) * cfg.windowMs;
-    if (start !== windowStart) {
-      windowStart = start;
-      counts.clear();
+    let used: number;
+    try {
+      used = await counter.hit(rateLimitKey(req, res), start, cfg.windowMs);
+    } catch (e) {
+      return next(e);
     }
-    const key = rateLimitKey(req, res);
-    const used = (counts.get(key) ?? 0) + 1;
-    if (!counts.has(key) && counts.size >= maxKeys) {
-      // Bounded memory under a flood of distinct keys: forget the oldest counter (Map keeps insertion order).
-      const oldest = counts.keys().next().value;
-      if (oldest !== undefined) counts.delete(oldest);
-    }
-    counts.set(key, used);
     if (used <= cfg.maxRequestsPerClient) return next();
     const retryAfterSec = Math.max(1, Math.ceil((start + cfg.windowMs - t) / 1000));
     res.status(429).set('Retry-After', String(retryAfterSec)).json(TOO_MANY);

@@ -1,6 +1,6 @@
 /** Errors the HTTP layer turns into OperationOutcome bodies (never a stack trace). */
 
-export type IssueCode = 'invalid' | 'structure' | 'not-found' | 'not-supported' | 'too-long' | 'login' | 'throttled' | 'incomplete' | 'exception' | 'timeout';
+export type IssueCode = 'invalid' | 'structure' | 'not-found' | 'not-supported' | 'too-long' | 'login' | 'throttled' | 'incomplete' | 'exception' | 'timeout' | 'transient';
 
 export interface OutcomeIssue {
   severity: 'error' | 'warning';

@@ -12,13 +12,15 @@ export interface SharedReplayCache {
   checkAndRemember(key: string, expiresAtSec: number): boolean;
   close(): void;
 }
+// Synchronous (better-sqlite3) and so also a ReplayCache (src/auth/replayCache.ts), which may be either.
 
 export function openReplayStore(file: string, nowSec: () => number = () => Math.floor(Date.now() / 1000)): SharedReplayCache {
   if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  const db = new Database(file);
+  // Busy timeout first: two workers opening a new file at once must wait for each other, not fail.
+  const db = new Database(file, { timeout: 10_000 });
+  db.pragma('busy_timeout = 10000');
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
-  db.pragma('busy_timeout = 5000');
   db.exec('CREATE TABLE IF NOT EXISTS seen_jti (key TEXT PRIMARY KEY, expires_at INTEGER NOT NULL) WITHOUT ROWID');
   const insert = db.prepare('INSERT OR IGNORE INTO seen_jti(key, expires_at) VALUES (?, ?)');
   const takeOver = db.prepare('UPDATE seen_jti SET expires_at = ? WHERE key = ? AND expires_at < ?');

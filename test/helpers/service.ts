@@ -66,8 +66,7 @@ export async function listen(service: TestService): Promise<ListeningService> {
       new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => {
-          service.close();
-          resolve();
+          void service.close().then(resolve, resolve);
         });
       }),
   };

@@ -250,7 +250,10 @@ const statusCounts = new Map<number, number>();
 function send(s: Sent): Promise<Answer> {
   const url = new URL(svc.baseUrl);
   return new Promise<Answer>((resolve, reject) => {
-    const req = http.request({ host: url.hostname, port: url.port, method: s.method, path: s.path, headers: s.headers, agent: false }, (res) => {
+    // A body is framed with Content-Length: Node's client sends GET/DELETE/OPTIONS bodies unframed otherwise, and
+    // the server then reads them as a second, malformed request (a race between 405 and Node's own bare 400).
+    const headers = s.body === undefined ? s.headers : { ...s.headers, 'content-length': String(Buffer.byteLength(s.body)) };
+    const req = http.request({ host: url.hostname, port: url.port, method: s.method, path: s.path, headers, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('error', reject);

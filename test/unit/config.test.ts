@@ -52,16 +52,16 @@ describe('configuration', () => {
   });
 
   it('refuses production without publicBaseUrl', () => {
-    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/requires "publicBaseUrl"/);
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/publicBaseUrl: required in production/);
   });
 
   it('refuses production that trusts the development sandbox issuer or plain-http FHIR servers', () => {
     const base = mergeConfig(DEFAULT_CONFIG, { publicBaseUrl: 'https://cds.example.org', cors: { allowedOrigins: ['https://ehr.example.org'] } });
-    expect(() => parseConfig(base, { NODE_ENV: 'production' })).toThrow(/must not trust the development issuer/);
+    expect(() => parseConfig(base, { NODE_ENV: 'production' })).toThrow(/auth\.trustedClients\[0\]\.iss: the development issuer "https:\/\/sandbox\.cds-hooks\.org" must not be trusted/);
     const prodClients = mergeConfig(base, {
       auth: { trustedClients: [{ iss: 'https://ehr.example.org', jwksUrl: 'https://ehr.example.org/.well-known/jwks.json' }] },
     });
-    expect(() => parseConfig(prodClients, { NODE_ENV: 'production' })).toThrow(/only https FHIR servers/);
+    expect(() => parseConfig(prodClients, { NODE_ENV: 'production' })).toThrow(/^invalid production configuration \(2 problems\): fhir\.allowedServers\[0\]: only https FHIR servers.*; fhir\.allowedServers\[1\]: /);
     const ok = mergeConfig(prodClients, { fhir: { allowedServers: ['https://fhir.example.org/r4'] } });
     expect(parseConfig(ok, { NODE_ENV: 'production' }).publicBaseUrl).toBe('https://cds.example.org');
   });
@@ -73,7 +73,7 @@ describe('configuration', () => {
       fhir: { allowedServers: ['https://fhir.example.org'] },
       auth: { trustedClients: [] },
     });
-    expect(() => parseConfig(cfg, { NODE_ENV: 'production' })).toThrow(/at least one entry in "auth.trustedClients"/);
+    expect(() => parseConfig(cfg, { NODE_ENV: 'production' })).toThrow(/^invalid production configuration \(1 problem\): auth\.trustedClients: production needs at least one trusted client$/);
   });
 
   it('ships a production example that validates in production', () => {
