@@ -1,5 +1,6 @@
 /**
- * Prints the rule catalogue (Markdown) generated from the rule definitions and the shipped configuration.
+ * Prints the rule catalogue (Markdown) rendered from buildRuleCatalogue (src/governance/catalogue.ts, the data the
+ * public page GET /rules and GET /rules.json render too) with the shipped configuration.
  *   npm run build && node dist/scripts/rule-catalogue.js            # print
  *   npm run build && node dist/scripts/rule-catalogue.js --write    # rewrite docs/rule-catalogue.md
  * test/unit/clinical/rules/catalogue.test.ts fails when docs/rule-catalogue.md differs from this output.
@@ -7,70 +8,88 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadConfig, type ClinicalConfig } from '../src/config';
-import { RULE_CODE_SYSTEM, RULE_SET_VERSION } from '../src/clinical/cards';
 import { DATA_INCOMPLETE_CODE } from '../src/clinical/incomplete';
-import { RULES } from '../src/clinical/rules/catalogue';
-import { describePrecedence } from '../src/clinical/rules/precedence';
-import type { Rule, ThresholdKey } from '../src/clinical/rules/types';
 import { VERIFICATION_SUMMARY_CODE } from '../src/clinical/verification';
+import { buildRuleCatalogue, type CatalogueRule, type CatalogueServiceCard } from '../src/governance/catalogue';
+import type { CardExample } from '../src/governance/examples';
 
-/** The value of a dotted threshold key in the clinical configuration. */
-export function thresholdValue(cfg: ClinicalConfig, key: ThresholdKey): number {
-  let value: unknown = cfg;
-  for (const part of key.split('.')) value = (value as Record<string, unknown>)[part];
-  if (typeof value !== 'number') throw new Error(`threshold ${key} is not a number in the clinical configuration`);
-  return value;
+// The catalogue data lives in src/governance/catalogue.ts (the page, its JSON and this file render it).
+export { thresholdValue } from '../src/governance/catalogue';
+
+/** The example card in a few lines, and its JSON folded away (GitHub renders <details>). */
+function exampleLines(example: CardExample): string[] {
+  if (!('card' in example)) return [`- **Example card:** none (${example.unavailable})`];
+  const { card } = example;
+  const lines = [`- **Example card** (issued by the engine for a synthetic patient: ${example.scenario})`, `  - \`${card.indicator}\`: ${card.summary}`];
+  for (const s of card.suggestions ?? []) lines.push(`  - Suggestion: ${s.label}`);
+  return [...lines, '', '<details><summary>Example card JSON</summary>', '', '```json', JSON.stringify(card, null, 2), '```', '', '</details>'];
 }
 
-function ruleSection(rule: Rule, cfg: ClinicalConfig): string {
+function ruleSection(rule: CatalogueRule): string {
   const lines = [
     `## ${rule.id}: ${rule.title}`,
     '',
     `- **Indicator:** ${rule.indicator}`,
-    `- **Fires when:** ${rule.trigger(cfg)}`,
-    `- **Summary:** ${rule.catalogueSummary(cfg)}`,
-    `- **Suggestion:** ${rule.suggestion(cfg)}`,
+    `- **Fires when:** ${rule.trigger}`,
+    `- **Summary:** ${rule.summary}`,
+    `- **Suggestion:** ${rule.suggestion}`,
   ];
   if (rule.needsDose) lines.push('- **Needs the ordered daily dose:** yes (not run when any evaluated order is unparseable)');
-  if (rule.thresholds.length === 0) lines.push('- **Thresholds:** none');
+  if (!rule.thresholds && !rule.settings) lines.push('- **Thresholds:** none');
   else {
     lines.push('- **Thresholds:**');
-    for (const t of rule.thresholds) lines.push(`  - \`clinical.${t.key}\` = ${thresholdValue(cfg, t.key)}: ${t.meaning}`);
+    for (const t of rule.thresholds ?? []) lines.push(`  - \`${t.key}\` = ${t.value}: ${t.meaning}`);
+    for (const s of rule.settings ?? []) lines.push(`  - \`${s.key}\` = ${s.value}: ${s.meaning}`);
   }
-  if (rule.id === 'HEPATOTOXICITY_HOLD') {
-    const steps = cfg.hepatic.reducedDoseAfterHold.map((x) => `${x.fromMg} → ${x.toMg}`).join(', ');
-    lines.push(`  - \`clinical.hepatic.reducedDoseAfterHold\` = ${steps} mg/day: the label's reduced dose after the hold`);
+  if (rule.precedence) {
+    lines.push('- **Precedence:**');
+    for (const p of rule.precedence) lines.push(`  - ${p}`);
   }
   lines.push('- **Evidence:**');
   for (const e of rule.evidence) lines.push(`  - [${e.label}](${e.url}): ${e.citation}`);
+  lines.push(...exampleLines(rule.example));
   return lines.join('\n');
 }
 
+function serviceCardSection(card: CatalogueServiceCard): string {
+  return [`## ${card.id}: ${card.title}`, '', `- **Indicator:** ${card.indicator}`, `- ${card.description}`, ...exampleLines(card.example)].join('\n');
+}
+
 export function renderRuleCatalogue(cfg: ClinicalConfig = loadConfig({}).clinical): string {
-  const overview = ['| ID | Indicator | Title |', '|---|---|---|', ...RULES.map((r) => `| ${r.id} | ${r.indicator} | ${r.title} |`)];
+  const catalogue = buildRuleCatalogue(cfg);
+  const overview = ['| ID | Indicator | Title |', '|---|---|---|', ...catalogue.rules.map((r) => `| ${r.id} | ${r.indicator} | ${r.title} |`)];
   return [
     '# Rule catalogue',
     '',
-    '<!-- Generated by scripts/rule-catalogue.ts from src/clinical/rules and config/default.json. Do not edit by hand. -->',
+    '<!-- Generated by scripts/rule-catalogue.ts from src/governance/catalogue.ts (src/clinical/rules, config/default.json). Do not edit by hand. -->',
     '',
-    `Rule set version ${RULE_SET_VERSION} (the clinical contract: [clinical-rules.md](clinical-rules.md)). Each card carries its rule ID as \`source.topic.code\` in the code system`,
-    `\`${RULE_CODE_SYSTEM}\`; the pharmacy verification service adds one \`${VERIFICATION_SUMMARY_CODE}\` card, and the prescriber services add one`,
+    `Rule set version ${catalogue.ruleSetVersion} (the clinical contract: [clinical-rules.md](clinical-rules.md)). Each card carries its rule ID as \`source.topic.code\` in the code system`,
+    `\`${catalogue.codeSystem}\`; the pharmacy verification service adds one \`${VERIFICATION_SUMMARY_CODE}\` card, and the prescriber services add one`,
     `\`${DATA_INCOMPLETE_CODE}\` card when a critical or warning check could not be run because data could not be obtained.`,
-    'Thresholds are shown with their configuration key and shipped default. Rules fire for patients with a GIST diagnosis in any clinical status.',
+    'Thresholds are shown with their configuration key and configured value (here: the shipped defaults); the running service publishes',
+    'its own values at `GET /rules` (HTML) and `GET /rules.json`. Rules fire for patients with a GIST diagnosis in any clinical status.',
+    'Example cards are issued by the engine itself for synthetic patients (codes only).',
     '',
     ...overview,
     '',
     '## Precedence (src/clinical/rules/precedence.ts)',
     '',
-    ...describePrecedence(cfg).map((line, i) => `${i + 1}. ${line}`),
+    ...catalogue.precedence.map((line, i) => `${i + 1}. ${line}`),
     '',
     '## Partial data',
     '',
-    'A prefetch key that could not be obtained is missing, not empty: a rule that needs its data is listed as not checked',
-    '(data unavailable) and neither fires nor passes; rules whose data was obtained run as usual. The service answers 412 only',
-    "when the patient's Conditions (the GIST gate) are missing or a Medication read needed to recognise an evaluated order failed.",
+    catalogue.partialData,
     '',
-    ...RULES.map((r) => `${ruleSection(r, cfg)}\n`),
+    '## Override reasons',
+    '',
+    'Every rule card offers these override reasons:',
+    '',
+    ...catalogue.overrideReasons.map((r) => `- \`${r.code}\` ${r.display ?? ''} (\`${r.system}\`)`),
+    '',
+    ...catalogue.rules.map((r) => `${ruleSection(r)}\n`),
+    '# Cards that are not rules',
+    '',
+    ...catalogue.specialCards.map((c) => `${serviceCardSection(c)}\n`),
   ].join('\n');
 }
 

@@ -1,7 +1,7 @@
 /**
  * Express wiring only: the request scope and its log line, security headers, CORS, then the routers (health,
- * CDS services, feedback), a 404, and the one error handler (src/http/errors.ts) that turns everything into an
- * OperationOutcome. The clinical work lives behind `pipeline`; nothing here knows about imatinib.
+ * rule catalogue and admin report, CDS services, feedback), a 404, and the one error handler (src/http/errors.ts)
+ * that turns everything into an OperationOutcome. The clinical work lives behind `pipeline`; nothing here knows about imatinib.
  */
 import crypto from 'node:crypto';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
@@ -17,6 +17,7 @@ import { createCors } from './protocol/cors';
 import { cdsRouter } from './http/cds-router';
 import { errorHandler } from './http/errors';
 import { feedbackRouter } from './http/feedback-router';
+import { governanceRouter, type GovernanceRouterDeps } from './http/governance-router';
 import { healthRouter, type ReadinessCheck } from './http/health-router';
 import { requireJson } from './http/json-body';
 import type { RequestScope } from './http/scope';
@@ -45,6 +46,8 @@ export interface AppDeps {
   readiness?: ReadinessCheck[];
   /** True while the process drains for shutdown: /readyz answers 503. */
   isShuttingDown?: () => boolean;
+  /** The rule catalogue page and the admin alert report (store, services and analytics settings). */
+  governance: Omit<GovernanceRouterDeps, 'store' | 'services' | 'analytics' | 'adminToken'>;
 }
 
 /** Request scope: id (honour a sane incoming X-Request-Id), timing, one log line and one metric per request. */
@@ -88,9 +91,18 @@ export function createApp(deps: AppDeps): express.Express {
   const checks: ReadinessCheck[] = [{ name: 'store', check: () => store.ping() }, ...(deps.readiness ?? [])];
 
   app.use(healthRouter({ checks, ...(deps.isShuttingDown ? { isShuttingDown: deps.isShuttingDown } : {}) }));
+  app.use(
+    governanceRouter({
+      ...deps.governance,
+      store,
+      services,
+      analytics: config.analytics,
+      ...(config.admin.token !== undefined ? { adminToken: config.admin.token } : {}),
+    }),
+  );
   // Feedback first: its path is more specific than the service call's.
   app.use(feedbackRouter({ services, store, guards: [deps.auth.feedback, ...afterAuth], json, metrics }));
-  app.use(cdsRouter({ services, pipeline, json, metrics, guards: { discovery: [deps.auth.discovery, ...afterAuth], service: [deps.auth.service, ...afterAuth], feedback: [deps.auth.feedback, ...afterAuth] } }));
+  app.use(cdsRouter({ services, pipeline, json, metrics, ...(config.publicBaseUrl ? { publicBaseUrl: config.publicBaseUrl } : {}), guards: { discovery: [deps.auth.discovery, ...afterAuth], service: [deps.auth.service, ...afterAuth], feedback: [deps.auth.feedback, ...afterAuth] } }));
 
   app.use((req, _res, next) => next(HttpError.of(404, 'not-found', `no route for ${req.method} ${req.path.slice(0, 200)}`)));
   app.use(errorHandler(logger));

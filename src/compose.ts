@@ -25,6 +25,7 @@ import type { ReplayCache } from './auth/replayCache';
 import { checkJsonLimits, createRateLimiter, formatJsonPath, securityHeaders } from './hardening';
 import { NO_METRICS, type Metrics } from './metrics/types';
 import { createRedisState, type RedisState } from './state/redis';
+import { buildRuleCatalogue } from './governance/catalogue';
 
 export interface ServiceOptions {
   /** Directory of hooks/*.json (defaults to the repository's hooks/). */
@@ -89,6 +90,8 @@ export function buildService(config: AppConfig, logger: Logger, options: Service
       const what = v.kind === 'depth' ? 'nesting depth' : v.kind === 'string' ? 'string length' : 'array length';
       return `${formatJsonPath(v.path) || '(root)'}: ${what} exceeds the limit of ${v.limit}`;
     },
+    // The public rule catalogue, from the thresholds configured now (built once).
+    governance: { catalogue: buildRuleCatalogue(config.clinical), ...(options.now ? { now: options.now } : {}) },
     readiness: redis ? [{ name: 'redis', check: () => redis.ready() }] : [],
     ...(options.isShuttingDown ? { isShuttingDown: options.isShuttingDown } : {}),
   });

@@ -99,6 +99,9 @@ export function productionProblems(cfg: AppConfig): string[] {
     if (!server.startsWith('https://')) problems.push(`fhir.allowedServers[${i}]: only https FHIR servers are allowed in production, got "${server}"`);
   });
 
+  if (cfg.admin.token !== undefined && cfg.admin.token.length < 32) {
+    problems.push(`admin.token: must be at least 32 characters in production (ADMIN_TOKEN), got ${cfg.admin.token.length}`);
+  }
   if (cfg.cors.allowedOrigins.includes('*')) problems.push('cors.allowedOrigins: production must list explicit origins (no "*")');
   return problems;
 }

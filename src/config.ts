@@ -1,7 +1,7 @@
 /**
  * Configuration: config/default.json (embedded development defaults), overlaid by the JSON file named in
  * CDS_CONFIG, then by environment variables (PORT, HOST, LOG_LEVEL, WEB_CONCURRENCY, DATABASE_URL, REDIS_URL,
- * METRICS_PORT). Validated with zod at
+ * METRICS_PORT, ADMIN_TOKEN). Validated with zod at
  * start-up; a bad value or an unknown key stops the process with a message naming it.
  */
 import fs from 'node:fs';
@@ -219,6 +219,19 @@ export const configSchema = z.strictObject({
     /** Listen address; loopback unless configured otherwise. */
     host: z.string().min(1),
   }),
+  admin: z.strictObject({
+    /**
+     * Bearer token of the admin pages (/admin/alerts): ADMIN_TOKEN. Not an EHR JWT; absent = the admin routes
+     * answer 404. Production refuses one shorter than 32 characters.
+     */
+    token: z.string().min(1).max(512).optional(),
+  }),
+  analytics: z.strictObject({
+    /** Flag a rule that fired before and has not fired for this many days. */
+    silentDays: z.number().int().min(1).max(365),
+    /** Counts from 1 to this minus 1 are shown as "<N" on the report (JSON stays exact). 1 = show every count. */
+    suppressBelow: z.number().int().min(1).max(100),
+  }),
   clinical: clinicalSchema,
 });
 
@@ -322,6 +335,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (env.LOG_LEVEL) overlay.log = { level: env.LOG_LEVEL };
   if (env.DATABASE_URL) overlay.store = { databaseUrl: env.DATABASE_URL };
   if (env.REDIS_URL) overlay.redis = { url: env.REDIS_URL };
+  if (env.ADMIN_TOKEN) overlay.admin = { token: env.ADMIN_TOKEN };
   const metricsPort = envInt(env, 'METRICS_PORT');
   if (metricsPort !== undefined) overlay.metrics = { port: metricsPort };
   raw = mergeConfig(raw, overlay);

@@ -5,6 +5,7 @@ import type { Pipeline } from '../pipeline';
 import { HttpError } from '../protocol/errors';
 import { parseHookRequest } from '../protocol/schemas';
 import type { ServiceRegistry } from '../protocol/services';
+import { externalBaseUrl, linkCardsToCatalogue } from '../governance/links';
 import { methodNotAllowed } from './errors';
 
 export interface RouteGuards {
@@ -25,7 +26,17 @@ export function findService(services: ServiceRegistry): RequestHandler {
   };
 }
 
-export function cdsRouter(deps: { services: ServiceRegistry; pipeline: Pipeline; guards: RouteGuards; json: RequestHandler; metrics: Metrics }): Router {
+export interface CdsRouterDeps {
+  services: ServiceRegistry;
+  pipeline: Pipeline;
+  guards: RouteGuards;
+  json: RequestHandler;
+  metrics: Metrics;
+  /** Base of the rule catalogue links in card.source.url (development: derived from the request). */
+  publicBaseUrl?: string;
+}
+
+export function cdsRouter(deps: CdsRouterDeps): Router {
   const { services, pipeline, guards, json, metrics } = deps;
   const router = Router();
   const service = findService(services);
@@ -55,6 +66,7 @@ export function cdsRouter(deps: { services: ServiceRegistry; pipeline: Pipeline;
       const result = await pipeline(definition, request, abort.signal);
       res.off('close', onClose);
       scope.ruleIds = result.ruleIds;
+      linkCardsToCatalogue(result.cards, externalBaseUrl(req, deps.publicBaseUrl));
       metrics.cardsIssued(definition.id, result.cards.map((c) => ({ ruleId: c.source.topic?.code ?? 'unknown', indicator: c.indicator })));
       res.type('application/json').send(JSON.stringify({ cards: result.cards }));
     } catch (err) {

@@ -7,7 +7,7 @@ import type { ServiceDefinition } from '../protocol/services';
 import type { RequestScope as LogScope } from '../logger';
 
 /** Which part of the service answered, for logs and metrics. */
-export type Route = 'service' | 'feedback' | 'discovery' | 'health' | 'other';
+export type Route = 'service' | 'feedback' | 'discovery' | 'health' | 'rules' | 'admin' | 'other';
 
 export interface RequestScope extends LogScope {
   route: Route;

@@ -8,7 +8,7 @@ export type PrefetchResult = 'prefetch' | 'prefetch-null' | 'fetched' | 'missing
 export type StateComponent = 'store' | 'outbox' | 'redis';
 
 export interface Metrics {
-  /** One HTTP request finished: route ("service", "feedback", "discovery", "health", "other"), service id or "", status, seconds. */
+  /** One HTTP request finished: route ("service", "feedback", "discovery", "health", "rules", "admin", "other"), service id or "", status, seconds. */
   requestObserved(labels: { route: string; service: string; status: number }, seconds: number): void;
   /** Cards returned by a service call. */
   cardsIssued(serviceId: string, cards: ReadonlyArray<{ ruleId: string; indicator: string }>): void;

@@ -13,6 +13,9 @@ import { Pool, type PoolClient } from 'pg';
 import type { AppConfig } from '../config';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics/types';
+import type { PeriodQuery, PeriodRows } from '../governance/types';
+import { StateUnavailableError } from '../state/errors';
+import { periodStatements, toPeriodRows } from './period-rows';
 import type { FeedbackItem } from '../protocol/schemas';
 import { GroupCommit } from './group-commit';
 import { Outbox, type OutboxEntry } from './outbox';
@@ -331,6 +334,33 @@ export class PostgresCardStore implements CardStore {
       queued,
       recorded: items.filter((_item, i) => added[i]).map((item) => ({ ruleId: 'unknown', outcome: item.outcome })),
     };
+  }
+
+  async periodRows(query: PeriodQuery): Promise<PeriodRows> {
+    await this.ready;
+    await this.batches.flush().catch(() => undefined);
+    // Rows still in the outbox would be missing from the figures: drain first, and refuse an incomplete report.
+    if (this.queued || this.outbox.depth > 0) await this.drain();
+    if (this.queued || this.outbox.depth > 0) throw new StateUnavailableError('record store (PostgreSQL is unreachable or catching up; the report would be incomplete)', 30);
+    const q = periodStatements(query, 'postgres');
+    const client = await this.pool.connect();
+    try {
+      // One snapshot for the three reads.
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      const [evaluations, cards, feedback] = [
+        await client.query(q.evaluations.sql, q.evaluations.params),
+        await client.query(q.cards.sql, q.cards.params),
+        await client.query(q.feedback.sql, q.feedback.params),
+      ];
+      await client.query('COMMIT');
+      return toPeriodRows(evaluations.rows, cards.rows, feedback.rows);
+    } catch (e) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      if (isConnectionError(e)) throw new StateUnavailableError('record store (PostgreSQL is unreachable)', 30);
+      throw e;
+    } finally {
+      client.release();
+    }
   }
 
   async ping(): Promise<boolean> {

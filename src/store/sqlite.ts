@@ -12,6 +12,8 @@ import type { FeedbackItem } from '../protocol/schemas';
 import { GroupCommit } from './group-commit';
 import { evaluationRow, feedbackRow, newSalt, patientHasher, type EvaluationRow, type PatientHasher } from './records';
 import { MIGRATIONS, migrationSql } from './schema';
+import type { PeriodQuery, PeriodRows } from '../governance/types';
+import { periodStatements, toPeriodRows } from './period-rows';
 import type { CardStore, EvaluationRecord, FeedbackResult } from './types';
 
 export interface SqliteStoreOptions {
@@ -124,6 +126,15 @@ export class SqliteCardStore implements CardStore {
     // Cards of this request may still be in the current batch: commit them first so they are known.
     await this.batches.flush();
     return this.writer.feedback(serviceId, items, receivedAt);
+  }
+
+  async periodRows(query: PeriodQuery): Promise<PeriodRows> {
+    // Evaluations still in the current batch belong to the period too.
+    await this.batches.flush();
+    const q = periodStatements(query, 'sqlite');
+    const all = (s: { sql: string; params: string[] }) => this.db.prepare(s.sql).all(...s.params) as Array<Record<string, unknown>>;
+    // One read transaction: the three reads see the same snapshot.
+    return this.db.transaction(() => toPeriodRows(all(q.evaluations), all(q.cards), all(q.feedback)))();
   }
 
   async ping(): Promise<boolean> {

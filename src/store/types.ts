@@ -5,6 +5,7 @@
  * implement it and pass the same conformance suite. Patient ids are never stored: only a salted HMAC.
  */
 import type { FeedbackItem } from '../protocol/schemas';
+import type { GovernanceSource } from '../governance/types';
 
 export interface IssuedCard {
   cardUuid: string;
@@ -40,7 +41,8 @@ export interface FeedbackResult {
   recorded: Array<{ ruleId: string; outcome: string }>;
 }
 
-export interface CardStore {
+/** Both stores also answer the governance read (alert analytics): GovernanceSource.periodRows. */
+export interface CardStore extends GovernanceSource {
   /** Resolves once the evaluation and its cards are durable (committed, or in the outbox). */
   recordEvaluation(evaluation: EvaluationRecord): Promise<void>;
   /** Resolves once every item is durable (committed, or in the outbox): only then may the client be answered. */

@@ -117,5 +117,57 @@ export function describeCardStore(name: string, open: () => Promise<StoreUnderTe
     it('answers ping while it can write', async () => {
       expect(await t.store.ping()).toBe(true);
     });
+
+    describe('periodRows (the governance read)', () => {
+      const at = (iso: string) => new Date(iso);
+      const card = (cardUuid: string, ruleId = 'PREGNANCY', suggestionUuids: string[] = []) => ({ cardUuid, ruleId, indicator: 'critical', suggestionUuids });
+      beforeEach(async () => {
+        // Period 2026-10-01 .. 2026-10-31.
+        await t.store.recordEvaluation(evaluation({ evaluationId: 'before-window', evaluatedAt: at('2026-08-31T23:59:59.999Z'), cards: [card('c-before-window')] }));
+        await t.store.recordEvaluation(evaluation({ evaluationId: 'window', evaluatedAt: at('2026-09-01T00:00:00.000Z'), cards: [card('c-window')] }));
+        await t.store.recordEvaluation(evaluation({ evaluationId: 'first', evaluatedAt: at('2026-10-01T00:00:00.000Z'), cards: [card('c-first', 'PREGNANCY', ['s-a', 's-b'])] }));
+        await t.store.recordEvaluation(evaluation({ evaluationId: 'none', evaluatedAt: at('2026-10-15T12:00:00.000Z'), cards: [] }));
+        await t.store.recordEvaluation(evaluation({ evaluationId: 'pharmacy', serviceId: 'imatinib-pharmacy-verify', evaluatedAt: at('2026-10-20T12:00:00.000Z'), cards: [card('c-pharmacy', 'VERIFICATION_SUMMARY')] }));
+        await t.store.recordEvaluation(evaluation({ evaluationId: 'last', evaluatedAt: at('2026-10-31T23:59:59.999Z'), cards: [card('c-last', 'WARFARIN')] }));
+        await t.store.recordEvaluation(evaluation({ evaluationId: 'after', evaluatedAt: at('2026-11-01T00:00:00.000Z'), cards: [card('c-after')] }));
+        await t.store.recordFeedback(
+          'imatinib-order-sign',
+          [
+            { card: 'c-first', outcome: 'accepted', acceptedSuggestions: [{ id: 's-b' }], outcomeTimestamp: '2026-11-03T08:00:00Z' },
+            { card: 'c-last', outcome: 'overridden', overrideReason: { reason: { system: 'urn:x', code: 'already-addressed', display: 'Already addressed' } }, outcomeTimestamp: '2026-11-01T00:10:00+01:00' },
+            { card: 'c-window', outcome: 'overridden', outcomeTimestamp: '2026-09-01T01:00:00Z' },
+            { card: 'c-after', outcome: 'overridden', outcomeTimestamp: '2026-11-01T01:00:00Z' },
+          ],
+          new Date(),
+        );
+      });
+
+      it('reads the period, the 30 days before it for cards, and feedback on the period cards only, with day bounds exact', async () => {
+        const rows = await t.store.periodRows({ from: '2026-10-01', to: '2026-10-31' });
+        expect(rows.evaluations.map((e) => e.evaluationId)).toEqual(['first', 'none', 'pharmacy', 'last']);
+        expect(rows.evaluations[0]).toEqual({ evaluationId: 'first', serviceId: 'imatinib-order-sign', evaluatedAt: '2026-10-01T00:00:00.000Z' });
+        expect(rows.cards.map((c) => c.cardUuid)).toEqual(['c-window', 'c-first', 'c-pharmacy', 'c-last']);
+        const first = rows.cards.find((c) => c.cardUuid === 'c-first');
+        expect(first).toEqual({ cardUuid: 'c-first', serviceId: 'imatinib-order-sign', ruleId: 'PREGNANCY', indicator: 'critical', patientHash: expect.stringMatching(/^[0-9a-f]{64}$/), issuedAt: '2026-10-01T00:00:00.000Z', suggestionCount: 2 });
+        expect(JSON.stringify(rows)).not.toContain('patient-secret-id');
+        expect(rows.feedback).toEqual([
+          { cardUuid: 'c-last', serviceId: 'imatinib-order-sign', outcome: 'overridden', acceptedSuggestion: false, overrideSystem: 'urn:x', overrideCode: 'already-addressed', overrideDisplay: 'Already addressed', outcomeTimestamp: '2026-10-31T23:10:00.000Z' },
+          { cardUuid: 'c-first', serviceId: 'imatinib-order-sign', outcome: 'accepted', acceptedSuggestion: true, overrideSystem: null, overrideCode: null, overrideDisplay: null, outcomeTimestamp: '2026-11-03T08:00:00.000Z' },
+        ]);
+      });
+
+      it('filters by service', async () => {
+        const rows = await t.store.periodRows({ from: '2026-10-01', to: '2026-10-31', service: 'imatinib-pharmacy-verify' });
+        expect(rows.evaluations.map((e) => e.evaluationId)).toEqual(['pharmacy']);
+        expect(rows.cards.map((c) => c.cardUuid)).toEqual(['c-pharmacy']);
+        expect(rows.feedback).toEqual([]);
+      });
+
+      it('sees an evaluation recorded a moment ago (nothing waits in a batch)', async () => {
+        void t.store.recordEvaluation(evaluation({ evaluationId: 'just-now', evaluatedAt: at('2026-10-10T10:00:00Z'), cards: [] }));
+        const rows = await t.store.periodRows({ from: '2026-10-10', to: '2026-10-10' });
+        expect(rows.evaluations.map((e) => e.evaluationId)).toEqual(['just-now']);
+      });
+    });
   });
 }

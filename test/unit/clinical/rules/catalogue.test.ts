@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import { RULES, RULES_BY_ID } from '../../../../src/clinical/rules/catalogue';
 import { RULE_IDS } from '../../../../src/clinical/rules/types';
-import { CATALOGUE_FILE, renderRuleCatalogue, thresholdValue } from '../../../../scripts/rule-catalogue';
+import { CATALOGUE_FILE, renderRuleCatalogue } from '../../../../scripts/rule-catalogue';
+import { thresholdValue } from '../../../../src/governance/catalogue';
 import { CFG } from '../../../helpers/facts-factory';
 
 describe('rule catalogue', () => {
