@@ -115,3 +115,41 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     tokensFromPool: (tokens?.used ?? 0) - poolBefore,
   };
 }
+
+/**
+ * Parallel runs (one per instance of a fleet) as one: counts and latencies summed, the wall time the longest
+ * run's. `loadGenCpuMs` is left to the caller: parallel runs in one process each see the whole process's CPU.
+ */
+export function mergeLoadResults(results: LoadResult[], loadGenCpuMs: number): LoadResult {
+  const completed = results.reduce((n, r) => n + r.completed, 0);
+  const latenciesMs = new Float64Array(completed);
+  let at = 0;
+  for (const r of results) {
+    latenciesMs.set(r.latenciesMs, at);
+    at += r.latenciesMs.length;
+  }
+  const statusCodes: Record<string, number> = {};
+  for (const r of results) for (const [k, v] of Object.entries(r.statusCodes)) statusCodes[k] = (statusCodes[k] ?? 0) + v;
+  const sum = (f: (r: LoadResult) => number) => results.reduce((n, r) => n + f(r), 0);
+  return {
+    durationSec: Math.max(0, ...results.map((r) => r.durationSec)),
+    completed,
+    ok: sum((r) => r.ok),
+    non2xx: sum((r) => r.non2xx),
+    errors: sum((r) => r.errors),
+    timeouts: sum((r) => r.timeouts),
+    statusCodes,
+    latenciesMs,
+    loadGenCpuMs,
+    // Parallel runs sharing one token pool each see the pool's total: count it once.
+    tokensMintedOnDemand: Math.max(0, ...results.map((r) => r.tokensMintedOnDemand)),
+    tokensFromPool: Math.max(0, ...results.map((r) => r.tokensFromPool)),
+  };
+}
+
+/** `total` connections over `n` parallel runs, as evenly as possible (the first runs get the remainder). */
+export function splitConnections(total: number, n: number): number[] {
+  if (n < 1) return [];
+  const each = Math.floor(total / n);
+  return Array.from({ length: n }, (_, i) => Math.max(1, each + (i < total % n ? 1 : 0)));
+}

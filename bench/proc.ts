@@ -208,3 +208,93 @@ export function cpuBusyDeltaMs(before: Map<number, { busy: number }>, after: Map
   for (const c of cpus) ticks += (after.get(c)?.busy ?? 0) - (before.get(c)?.busy ?? 0);
   return (ticks * 1000) / clkTck();
 }
+
+/** pid, command name (field 2, without its parentheses) and parent pid (field 4) of /proc/<pid>/stat. */
+export interface ProcIdentity {
+  pid: number;
+  comm: string;
+  ppid: number;
+}
+
+export function parseStatIdentity(text: string): ProcIdentity {
+  const open = text.indexOf('(');
+  const close = text.lastIndexOf(')');
+  if (open === -1 || close < open) throw new Error('unexpected /proc/<pid>/stat format');
+  const pid = Number(text.slice(0, open).trim());
+  const ppid = Number(text.slice(close + 2).trim().split(/\s+/)[1]);
+  if (!Number.isInteger(pid) || !Number.isInteger(ppid)) throw new Error('unexpected /proc/<pid>/stat format');
+  return { pid, comm: text.slice(open + 1, close), ppid };
+}
+
+/** Titles of PostgreSQL's own processes ("postgres: 15/main: walwriter", "postgres: checkpointer" …). */
+const PG_AUXILIARY =
+  /:\s(checkpointer|background writer|walwriter|wal writer|autovacuum launcher|autovacuum worker\b.*|logical replication launcher|logical replication (apply |parallel apply |tablesync )?worker\b.*|stats collector|archiver\b.*|walsender\b.*|walreceiver\b.*|startup\b.*|walsummarizer|io worker\b.*)\s*$/;
+
+/**
+ * What a child of the postmaster is, from its process title (/proc/<pid>/cmdline, NULs as spaces):
+ * "ours" = a client backend connected to `database` ("postgres: 15/main: <user> <database> <host>(<port>) idle"),
+ * "auxiliary" = one of the server's own processes (shared by every database), "other" = a backend of another
+ * database.
+ */
+export function postgresProcessKind(title: string, database: string): 'ours' | 'auxiliary' | 'other' {
+  const t = title.replace(/\0/g, ' ').trim();
+  if (PG_AUXILIARY.test(t)) return 'auxiliary';
+  const escaped = database.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`:\\s\\S+ ${escaped} (\\S+\\(\\d+\\)|\\[local\\])`).test(t) ? 'ours' : 'other';
+}
+
+export interface ProcEntry extends ProcIdentity {
+  /** /proc/<pid>/cmdline with NULs as spaces, trimmed. */
+  cmdline: string;
+}
+
+/** Every process of the machine (pid, comm, ppid, cmdline); processes that vanish while listed are skipped. */
+export function listProcesses(): ProcEntry[] {
+  const out: ProcEntry[] = [];
+  let dirs: string[];
+  try {
+    dirs = fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d));
+  } catch {
+    return out;
+  }
+  for (const d of dirs) {
+    try {
+      const id = parseStatIdentity(fs.readFileSync(`/proc/${d}/stat`, 'utf8'));
+      const cmdline = fs.readFileSync(`/proc/${d}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
+      out.push({ ...id, cmdline });
+    } catch {
+      /* exited meanwhile, or not readable */
+    }
+  }
+  return out;
+}
+
+export interface StateServerPids {
+  /** The postmaster serving `database` (the parent of its backends; else the only one); undefined when unknown. */
+  postmaster?: number;
+  /** Client backends connected to `database`. */
+  backends: number[];
+  /** That postmaster and its own processes (checkpointer, walwriter …), shared with every other database on it. */
+  auxiliary: number[];
+  /** redis-server processes listening on `redisPort` (by their title "redis-server host:port"). */
+  redis: number[];
+}
+
+/**
+ * PostgreSQL and Redis processes serving this run, from a process list (pure, for tests): the backends of
+ * `database` identify their postmaster (PostgreSQL backends are its children), whose auxiliary children are
+ * added; Redis is the redis-server whose title ends in ":<redisPort>" (the only one, when none names a port).
+ */
+export function findStateServers(procs: ProcEntry[], database: string, redisPort: number): StateServerPids {
+  const byPid = new Map(procs.map((p) => [p.pid, p]));
+  const backends = procs.filter((p) => p.comm === 'postgres' && byPid.get(p.ppid)?.comm === 'postgres' && postgresProcessKind(p.cmdline, database) === 'ours');
+  // Backends are the postmaster's children; with none connected yet, the only postmaster there is.
+  const postmasters = procs.filter((p) => p.comm === 'postgres' && byPid.get(p.ppid)?.comm !== 'postgres');
+  const postmaster = backends[0]?.ppid ?? (postmasters.length === 1 ? postmasters[0]?.pid : undefined);
+  const auxiliary =
+    postmaster === undefined ? [] : [postmaster, ...procs.filter((p) => p.ppid === postmaster && postgresProcessKind(p.cmdline, database) === 'auxiliary').map((p) => p.pid)];
+  const servers = procs.filter((p) => p.comm === 'redis-server');
+  const onPort = servers.filter((p) => new RegExp(`:${redisPort}(\\s|$)`).test(p.cmdline));
+  const redis = (onPort.length ? onPort : servers.length === 1 ? servers : []).map((p) => p.pid);
+  return { postmaster, backends: backends.map((p) => p.pid), auxiliary, redis };
+}

@@ -67,6 +67,85 @@ export interface Measurement {
   tokens?: { poolSize: number; fromPool: number; mintedOnDemand: number; mintMs: number };
   /** Scenario 4: the local FHIR server's CPU per service request, ms. */
   fhirServerCpuMsPerRequest?: number;
+  /** Fleet scenario: the state servers' CPU and the split over instances. */
+  state?: StateCpu;
+}
+
+export interface StateCpu {
+  /** PostgreSQL client backends connected to the run's database, CPU ms per request. */
+  postgresBackendMsPerRequest?: number;
+  /** PostgreSQL's own processes (checkpointer, walwriter …; shared with any other database on that server). */
+  postgresAuxiliaryMsPerRequest?: number;
+  /** redis-server (shared with anything else using that server), CPU ms per request. */
+  redisMsPerRequest?: number;
+  /** Busy time of every CPU not spent by the service, PostgreSQL, Redis or this runner, % of all CPUs. */
+  machineOtherLoadPct: number;
+  /** Each instance: its share of the responses, CPU ms per request it answered, peak RSS. */
+  perInstance: { name: string; completed: number; cpuMsPerRequest: number; peakRssMb: number }[];
+}
+
+/** Service + PostgreSQL (backends and auxiliary) + Redis CPU per request, ms. */
+export function totalCpuMsPerRequest(m: Measurement): number {
+  const s = m.state;
+  return m.cpuMsPerRequest + (s?.postgresBackendMsPerRequest ?? 0) + (s?.postgresAuxiliaryMsPerRequest ?? 0) + (s?.redisMsPerRequest ?? 0);
+}
+
+/** The fleet scenario's table: one row per setup (single instance, fleet), state servers' CPU in their own columns. */
+export function fleetTable(rows: Measurement[]): string {
+  const header = [
+    'Setup',
+    'Instances',
+    'req/s',
+    'p50 ms',
+    'p99 ms',
+    'Service CPU ms/req',
+    'PostgreSQL backends ms/req',
+    'PostgreSQL aux ms/req',
+    'Redis ms/req',
+    'Total CPU ms/req',
+    'Peak RSS MB',
+    'Errors',
+    'Service CPU %',
+    'Other load %',
+    'Load gen CPU %',
+  ];
+  return markdownTable(
+    header,
+    rows.map((m) => [
+      m.server,
+      String(m.state?.perInstance.length ?? 1),
+      fmt(m.rps, 0),
+      fmt(m.latency.p50),
+      fmt(m.latency.p99),
+      fmt(m.cpuMsPerRequest, 3),
+      fmt(m.state?.postgresBackendMsPerRequest, 3),
+      fmt(m.state?.postgresAuxiliaryMsPerRequest, 3),
+      fmt(m.state?.redisMsPerRequest, 3),
+      fmt(totalCpuMsPerRequest(m), 3),
+      fmt(m.peakRssMb, 0),
+      String(m.non2xx + m.errors),
+      fmt(m.serverCpuPct, 0),
+      fmt(m.state?.machineOtherLoadPct, 0),
+      fmt(m.loadGenCpuPct, 0),
+    ]),
+  );
+}
+
+/**
+ * "Fleet vs single instance: 0.95× req/s, …" and, with the 1-instance PostgreSQL + Redis row, the split of the
+ * difference into the state path and the second process (undefined when single or fleet is missing).
+ */
+export function fleetComparison(single: Measurement | undefined, fleet: Measurement | undefined, solo?: Measurement): string | undefined {
+  if (!single || !fleet) return undefined;
+  const out =
+    `Fleet vs single instance: **${ratio(fleet.rps, single.rps)} req/s**, p99 ${ratio(fleet.latency.p99, single.latency.p99)}, service CPU/request ${ratio(fleet.cpuMsPerRequest, single.cpuMsPerRequest)}, ` +
+    `total CPU/request (service + PostgreSQL + Redis) ${ratio(totalCpuMsPerRequest(fleet), totalCpuMsPerRequest(single))}.`;
+  if (!solo) return out;
+  const us = (a: number, b: number) => `${a - b >= 0 ? '+' : '−'}${Math.abs((a - b) * 1000).toFixed(0)} µs`;
+  return (
+    `${out} Where the extra CPU per request goes: the state path (1 instance on PostgreSQL + Redis vs the single instance) ${us(totalCpuMsPerRequest(solo), totalCpuMsPerRequest(single))} ` +
+    `(service ${us(solo.cpuMsPerRequest, single.cpuMsPerRequest)}), the second process on the same CPU (fleet vs 1 instance on PostgreSQL + Redis) ${us(totalCpuMsPerRequest(fleet), totalCpuMsPerRequest(solo))}.`
+  );
 }
 
 export function round(n: number, digits = 2): number {
@@ -100,6 +179,7 @@ export const SCENARIO_TITLES: Record<string, string> = {
   s2: '2 imatinib, full prefetch, ES384',
   s3: '3 no imatinib, full prefetch, RS384',
   s4: '4 imatinib, no prefetch (FHIR fetch), RS384',
+  fleet: 'fleet: request 1 on 2 instances, PostgreSQL + Redis',
 };
 
 /** The main table: per scenario a baseline row and a service row with the service/baseline ratios. */

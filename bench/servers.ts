@@ -60,7 +60,8 @@ export interface ChildServer {
   stop(graceMs?: number): Promise<number | string>;
 }
 
-function get(url: string, timeoutMs: number): Promise<number> {
+/** GET `url`; resolves with the status code. */
+export function getStatus(url: string, timeoutMs = 2000): Promise<number> {
   return new Promise((resolve, reject) => {
     const req = http.get(url, { timeout: timeoutMs, agent: false }, (res) => {
       res.resume();
@@ -96,7 +97,7 @@ export async function spawnServer(o: SpawnOptions): Promise<ChildServer> {
   for (;;) {
     if (dead !== undefined) throw new Error(`${o.name} exited (${dead}) before it was ready:\n${tail(o.logFile)}`);
     try {
-      const status = await get(baseUrl + o.readyPath, 1000);
+      const status = await getStatus(baseUrl + o.readyPath, 1000);
       if (status === 200 || (o.anyStatus && status < 500)) break;
     } catch {
       /* not listening yet */

@@ -45,9 +45,13 @@ export interface ServiceStartOptions {
   logLevel: string;
   cpus?: string;
   nodeArgs?: string[];
+  /** Extra environment (DATABASE_URL, REDIS_URL … as a deployment sets them). */
+  env?: Record<string, string>;
+  /** Merged over the temporary config last (after BENCH_SERVICE_CONFIG). */
+  config?: Json;
 }
 
-type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
 function merge(base: Json, over: Json): Json {
   if (typeof base !== 'object' || base === null || Array.isArray(base) || typeof over !== 'object' || over === null || Array.isArray(over)) return over;
@@ -69,13 +73,14 @@ export async function startService(o: ServiceStartOptions): Promise<ChildServer>
     auth: { required: true, trustedClients: [{ iss: BENCH_ISS, jwks: { keys: o.keys.map((k) => k.publicJwk as { [k: string]: Json }) } }] },
   };
   if (process.env.BENCH_SERVICE_CONFIG) config = merge(config, JSON.parse(process.env.BENCH_SERVICE_CONFIG) as Json);
+  if (o.config) config = merge(config, o.config);
   const configFile = path.join(o.tmpDir, `${o.name}.config.json`);
   fs.writeFileSync(configFile, JSON.stringify(config, null, 2));
   return spawnServer({
     name: o.name,
     script: SERVICE_MAIN,
     nodeArgs: o.nodeArgs,
-    env: childEnv({ PORT: String(port), CDS_CONFIG: configFile, WEB_CONCURRENCY: String(o.workers) }),
+    env: childEnv({ ...o.env, PORT: String(port), CDS_CONFIG: configFile, WEB_CONCURRENCY: String(o.workers) }),
     cpus: o.cpus,
     logFile: path.join(o.tmpDir, `${o.name}.log`),
     port,
@@ -134,6 +139,21 @@ export function buildScenarios(now: Date, fhirBaseUrl: string | undefined): Scen
     make('s3', 'RS384', noImatinib, 'amoxicillin draft order (no imatinib), same complete prefetch, RS384 JWT'),
     make('s4', 'RS384', fetched, 'imatinib order, no prefetch: every key fetched from the local FHIR server, RS384 JWT'),
   ];
+}
+
+/** The scenarios BENCH_SCENARIOS names: "1,3", "s2", "fleet" (or its number, 5). Unknown names are an error. */
+export function parseScenarioList(raw: string): { ids: Scenario['id'][]; fleet: boolean } {
+  const ids: Scenario['id'][] = [];
+  let fleet = false;
+  for (const part of raw.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean)) {
+    if (part === 'fleet' || part === '5' || part === 's5') fleet = true;
+    else if (/^s?[1-4]$/.test(part)) {
+      const id = `s${part.replace(/^s/, '')}` as Scenario['id'];
+      if (!ids.includes(id)) ids.push(id);
+    } else throw new Error(`BENCH_SCENARIOS: unknown scenario "${part}" (use 1, 2, 3, 4 and/or fleet, comma-separated)`);
+  }
+  if (!ids.length && !fleet) throw new Error(`BENCH_SCENARIOS: no scenario in "${raw}"`);
+  return { ids, fleet };
 }
 
 export interface SingleResponse {
