@@ -4,11 +4,20 @@
  * core reads through these helpers so that malformed data gives absent facts instead of a crash.
  */
 
-/** A repeating element as an array of objects (a lone object becomes a one-element array; junk is dropped). */
-export function asArray<T>(value: T | T[] | undefined | null): T[] {
-  if (value === undefined || value === null) return [];
-  const list = Array.isArray(value) ? value : [value];
-  return list.filter((x): x is T => typeof x === 'object' && x !== null);
+const EMPTY: readonly never[] = Object.freeze([]);
+
+const isObject = (x: unknown): boolean => typeof x === 'object' && x !== null;
+
+/**
+ * A repeating element as an array of objects (a lone object becomes a one-element array; junk is dropped).
+ * Read-only: a well-formed array (the usual case) is returned as it is, without a copy.
+ */
+export function asArray<T>(value: T | readonly T[] | undefined | null): readonly T[] {
+  if (value === undefined || value === null) return EMPTY;
+  if (!Array.isArray(value)) return isObject(value) ? [value as T] : EMPTY;
+  const list = value as readonly T[];
+  for (let i = 0; i < list.length; i++) if (!isObject(list[i])) return list.filter(isObject);
+  return list;
 }
 
 /** A string element, or undefined when it is missing or not a string. */

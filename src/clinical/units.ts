@@ -99,7 +99,8 @@ export function unitCandidates(q: Quantity, kind: LabKind): string[] {
 
 /** Round away binary noise: 12 significant digits. */
 export function roundSignificant(x: number): number {
-  return Number(x.toPrecision(12));
+  // Integers (most counts and enzymes) have no binary noise to round away.
+  return Number.isInteger(x) && Math.abs(x) < 1e12 ? x : Number(x.toPrecision(12));
 }
 
 const FACTOR_CACHE_MAX = 512;

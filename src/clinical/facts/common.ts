@@ -1,5 +1,5 @@
 /** Small shared helpers of the fact extractors: which records are "real" (docs/clinical-rules.md §1), dates, references. */
-import type { CodeableConcept, Condition, Observation, Resource } from 'fhir/r4';
+import type { Condition, Observation, Resource } from 'fhir/r4';
 import { asString } from '../shape';
 import { codingsOf } from '../terminology/systems';
 
@@ -17,27 +17,41 @@ export function isPendingObservation(o: Observation): boolean {
   return PENDING_OBSERVATION.has(o.status);
 }
 
-function statusCodes(concept: CodeableConcept | undefined): string[] {
-  return codingsOf(concept)
-    .map((c) => (asString(c.code) ?? '').trim().toLowerCase())
-    .filter((c) => c !== '');
+/** A status coding's code, trimmed and lower-cased; '' when there is none. */
+function statusCode(c: { code?: unknown }): string {
+  const code = asString(c.code);
+  return code === undefined ? '' : code.trim().toLowerCase();
 }
+
+// These run for every Condition of every request: loops without intermediate arrays.
 
 /** clinicalStatus active/recurrence/relapse (or absent) and verificationStatus not entered-in-error/refuted. */
 export function isRealCondition(c: Condition): boolean {
-  const clinical = statusCodes(c.clinicalStatus);
-  if (clinical.length > 0 && !clinical.some((s) => LIVE_CLINICAL.has(s))) return false;
+  let coded = false;
+  let live = false;
+  for (const coding of codingsOf(c.clinicalStatus)) {
+    const s = statusCode(coding);
+    if (s === '') continue;
+    coded = true;
+    if (LIVE_CLINICAL.has(s)) live = true;
+  }
+  if (coded && !live) return false;
   return !isVoidCondition(c);
 }
 
 /** verificationStatus entered-in-error or refuted: the diagnosis was never true. */
 export function isVoidCondition(c: Condition): boolean {
-  return statusCodes(c.verificationStatus).some((s) => VOID_VERIFICATION.has(s));
+  for (const coding of codingsOf(c.verificationStatus)) if (VOID_VERIFICATION.has(statusCode(coding))) return true;
+  return false;
 }
 
 /** The clinicalStatus code ("remission"), when there is one. */
 export function clinicalStatusOf(c: Condition): string | undefined {
-  return statusCodes(c.clinicalStatus)[0];
+  for (const coding of codingsOf(c.clinicalStatus)) {
+    const s = statusCode(coding);
+    if (s !== '') return s;
+  }
+  return undefined;
 }
 
 export function isAbated(c: Condition): boolean {
@@ -80,7 +94,8 @@ const PARSED_MAX = 4096;
 const parsed = new Map<string, number | undefined>();
 
 function parse(date: string): number | undefined {
-  if (parsed.has(date)) return parsed.get(date);
+  const hit = parsed.get(date);
+  if (hit !== undefined || parsed.has(date)) return hit;
   const t = Date.parse(date);
   const value = Number.isNaN(t) ? undefined : t;
   if (parsed.size >= PARSED_MAX) parsed.clear();

@@ -92,7 +92,7 @@ function stageEvidence(c: Condition): Evidence | undefined {
 
 /** A reference this resource makes to a Condition we hold that is not a GIST: then the finding belongs to another cancer. */
 function pointsToOtherCancer(refs: Array<string | undefined>, idx: ResourceIndex, gistRefs: ReadonlySet<string>): boolean {
-  const known = refs.filter((r): r is string => r !== undefined && idx.conditionsByRef.has(r));
+  const known = refs.filter((r): r is string => r !== undefined && idx.conditionRefs.has(r));
   return known.length > 0 && !known.some((r) => gistRefs.has(r));
 }
 

@@ -44,7 +44,7 @@ function reportedQuantity(o: Observation, loinc: string): { quantity: Quantity; 
   if (q && typeof q.value === 'number' && Number.isFinite(q.value)) {
     const comparator = asString(q.comparator);
     if (comparator !== undefined && !COMPARATORS.has(comparator)) return { unreadable: `comparator "${comparator}"` };
-    return { quantity: q, ...(comparator ? { comparator: comparator as Comparator } : {}) };
+    return comparator ? { quantity: q, comparator: comparator as Comparator } : { quantity: q };
   }
   const text = asString(o.valueString);
   const m = text ? NUMERIC_STRING.exec(text) : null;
@@ -96,14 +96,14 @@ function readEnzyme(q: Quantity, o: Observation): Reading | undefined {
   const v = enzymeInUPerL(q);
   if (v === undefined) return undefined;
   const uln = quantityIn(upperLimit(o), 'U/L', 'enzyme' satisfies LabKind);
-  return { value: v, unit: 'U/L', ...(uln !== undefined ? { uln } : {}) };
+  return uln !== undefined ? { value: v, unit: 'U/L', uln } : { value: v, unit: 'U/L' };
 }
 
 const readBilirubin: ReadLab = (q, o) => {
   const v = bilirubinValue(q);
   if (!v) return undefined;
   const uln = bilirubinUlnIn(upperLimit(o), v.unit);
-  return { value: v.value, unit: v.unit, ...(uln !== undefined ? { uln } : {}) };
+  return uln !== undefined ? { value: v.value, unit: v.unit, uln } : { value: v.value, unit: v.unit };
 };
 
 function readClearance(unit: string): ReadLab {
@@ -120,22 +120,26 @@ interface LatestLab {
 }
 
 function asReported(q: Quantity, comparator: Comparator | undefined): ReportedQuantity {
-  return { value: q.value as number, unit: reportedUnit(q), ...(comparator ? { comparator } : {}) };
+  const reported: ReportedQuantity = { value: q.value as number, unit: reportedUnit(q) };
+  if (comparator) reported.comparator = comparator;
+  return reported;
 }
 
 function latestLab(idx: ResourceIndex, codes: readonly string[], now: Date, lookbackDays: number, read: ReadLab, canonicalUnit?: (loinc: string) => string): LatestLab {
-  const inWindow = (o: Observation): boolean => {
-    const date = observationDate(o);
-    return date !== undefined && withinDays(date, now, lookbackDays);
-  };
-  const candidates = [...observationsWithLoinc(idx, codes), ...pendingWithLoinc(idx, codes)].filter(inWindow);
+  // Each candidate's date and status read once (the sort compares them O(n log n) times).
+  const candidates: Array<{ o: Observation; date: string; pending: boolean }> = [];
+  for (const list of [observationsWithLoinc(idx, codes), pendingWithLoinc(idx, codes)]) {
+    for (const o of list) {
+      const date = observationDate(o);
+      if (date !== undefined && withinDays(date, now, lookbackDays)) candidates.push({ o, date, pending: isPendingObservation(o) });
+    }
+  }
   // Newest first; on the same date a final result goes before a preliminary one.
-  candidates.sort((a, b) => compareDates(observationDate(b) ?? '', observationDate(a) ?? '') || Number(isPendingObservation(a)) - Number(isPendingObservation(b)));
+  candidates.sort((a, b) => compareDates(b.date, a.date) || Number(a.pending) - Number(b.pending));
   const unusable: UnusableResult[] = [];
-  for (const o of candidates) {
-    const date = observationDate(o) ?? '';
+  for (const { o, date, pending } of candidates) {
     const sourceRef = ref(o);
-    if (isPendingObservation(o)) {
+    if (pending) {
       unusable.push({ kind: 'preliminary', date, sourceRef });
       continue;
     }

@@ -67,7 +67,7 @@ interface Answered {
   answer: Answer;
 }
 
-function answered(obs: Observation[], read: (o: Observation) => Answer | undefined, now: Date, days: number): Answered[] {
+function answered(obs: readonly Observation[], read: (o: Observation) => Answer | undefined, now: Date, days: number): Answered[] {
   const out: Answered[] = [];
   for (const o of obs) {
     const date = observationDate(o);

@@ -11,7 +11,8 @@ import { isPendingObservation, isRealObservation, ref } from './common';
 export interface ResourceIndex {
   /** All Conditions (filters differ per fact: pregnancy also needs "not abated"). */
   conditions: Condition[];
-  conditionsByRef: Map<string, Condition>;
+  /** "Condition/<id>" of every Condition, built on first use (only findings that point at a Condition need it). */
+  readonly conditionRefs: ReadonlySet<string>;
   /** Real Observations by "loinc|<code>" and "sct|<code>". */
   observationsByCode: Map<string, Observation[]>;
   /** Real Observations whose meta.profile names a genomics profile (they may lack the LOINC code). */
@@ -42,22 +43,42 @@ function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
 
 const LEGACY_GENETICS_EXT = 'http://hl7.org/fhir/StructureDefinition/observation-genetics';
 
-function codeKeys(o: Observation): Set<string> {
-  const keys = new Set<string>();
+const INDEX_KEYS_MAX = 4096;
+/** Index keys by system and code: the same few lab codes come with every request, so each key string is built (and hashed) once. */
+const indexKeys = { loinc: new Map<string, string>(), sct: new Map<string, string>() };
+
+function indexKey(system: 'loinc' | 'sct', code: string): string {
+  const keys = indexKeys[system];
+  let key = keys.get(code);
+  if (key === undefined) {
+    key = system === 'loinc' ? loincKey(code) : snomedKey(code);
+    if (keys.size >= INDEX_KEYS_MAX) keys.clear(); // codes come from requests: bounded
+    keys.set(code, key);
+  }
+  return key;
+}
+
+/** The index keys of an Observation's LOINC and SNOMED codes, each once (usually one or two). */
+function codeKeys(o: Observation): string[] {
+  const keys: string[] = [];
   for (const c of codingsOf(o.code)) {
     const code = asString(c.code)?.trim();
     if (!code) continue;
     const system = canonicalSystem(c.system);
-    if (system === LOINC) keys.add(loincKey(code));
-    else if (system === SNOMED) keys.add(snomedKey(code));
+    const key = system === LOINC ? indexKey('loinc', code) : system === SNOMED ? indexKey('sct', code) : undefined;
+    if (key !== undefined && !keys.includes(key)) keys.push(key);
   }
   return keys;
 }
 
 export function indexResources(resources: readonly FhirResource[]): ResourceIndex {
+  let conditionRefs: Set<string> | undefined;
   const idx: ResourceIndex = {
     conditions: [],
-    conditionsByRef: new Map(),
+    get conditionRefs(): ReadonlySet<string> {
+      conditionRefs ??= new Set(idx.conditions.filter((c) => asString(c.id)).map(ref));
+      return conditionRefs;
+    },
     observationsByCode: new Map(),
     observationsByProfile: new Map(),
     legacyGenetics: [],
@@ -67,11 +88,11 @@ export function indexResources(resources: readonly FhirResource[]): ResourceInde
     medicationStatements: [],
     medications: new Map(),
   };
+  // Lookups hand out the index lists as they are: the resources are distinct objects (parsed from JSON).
   for (const r of asArray<FhirResource>(resources as FhirResource[])) {
     switch (r.resourceType) {
       case 'Condition':
         idx.conditions.push(r);
-        if (asString(r.id)) idx.conditionsByRef.set(ref(r), r);
         break;
       case 'Observation': {
         const real = isRealObservation(r);
@@ -104,18 +125,44 @@ export function indexResources(resources: readonly FhirResource[]): ResourceInde
   return idx;
 }
 
-/** Real Observations carrying any of the LOINC codes, each once. */
-export function observationsWithLoinc(idx: ResourceIndex, codes: Iterable<string>): Observation[] {
+/** Real Observations carrying any of the LOINC codes (shared: do not modify). */
+export function observationsWithLoinc(idx: ResourceIndex, codes: Iterable<string>): readonly Observation[] {
   return withCodes(idx.observationsByCode, codes);
 }
 
-/** Preliminary/registered Observations carrying any of the LOINC codes, each once. */
-export function pendingWithLoinc(idx: ResourceIndex, codes: Iterable<string>): Observation[] {
+/** Preliminary/registered Observations carrying any of the LOINC codes (shared: do not modify). */
+export function pendingWithLoinc(idx: ResourceIndex, codes: Iterable<string>): readonly Observation[] {
   return withCodes(idx.pendingByCode, codes);
 }
 
-function withCodes(map: Map<string, Observation[]>, codes: Iterable<string>): Observation[] {
-  const out = new Set<Observation>();
-  for (const code of codes) for (const o of map.get(loincKey(code)) ?? []) out.add(o);
-  return [...out];
+const LOOKUP_KEYS_MAX = 1024;
+/** "loinc|<code>" for the rules' own code lists, built once (a fresh concatenation would be hashed on every lookup). */
+const lookupKeys = new Map<string, string>();
+
+function lookupKey(code: string): string {
+  let key = lookupKeys.get(code);
+  if (key === undefined) {
+    key = loincKey(code);
+    if (lookupKeys.size >= LOOKUP_KEYS_MAX) lookupKeys.clear();
+    lookupKeys.set(code, key);
+  }
+  return key;
+}
+
+const NONE: readonly Observation[] = Object.freeze([]);
+
+function withCodes(map: Map<string, Observation[]>, codes: Iterable<string>): readonly Observation[] {
+  // Usually one code matches: its list is the answer, without a copy. Several lists are merged, each once.
+  let first: Observation[] | undefined;
+  let merged: Set<Observation> | undefined;
+  for (const code of codes) {
+    const list = map.get(lookupKey(code));
+    if (!list) continue;
+    if (!first) first = list;
+    else {
+      merged ??= new Set(first);
+      for (const o of list) merged.add(o);
+    }
+  }
+  return merged ? [...merged] : (first ?? NONE);
 }

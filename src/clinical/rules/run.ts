@@ -87,7 +87,8 @@ export function runRules(ctx: RuleContext, rules: readonly Rule[] = RULES): Rule
   const fired = new Map<RuleId, Finding>();
   for (const rule of rules) {
     const e = evaluations.get(rule.id) as Evaluated;
-    const base = { ruleId: rule.id, title: rule.title, indicator: rule.indicator };
+    // Literal objects, not spreads of a shared base: this runs for every rule of every request.
+    const { id: ruleId, title, indicator } = rule;
     if (e.status === 'fires') {
       fired.set(rule.id, {
         ruleId: rule.id,
@@ -98,10 +99,14 @@ export function runRules(ctx: RuleContext, rules: readonly Rule[] = RULES): Rule
         orders: e.orders ?? ctx.orders,
         ...(e.dose ? { dose: e.dose } : {}),
       });
-      outcomes.set(rule.id, { ...base, status: 'fired', notes: [e.summary] });
-    } else if (e.status === 'passes') outcomes.set(rule.id, { ...base, status: 'passed', notes: e.basis });
-    else if (e.status === 'not-applicable') outcomes.set(rule.id, { ...base, status: 'not-applicable', notes: [e.reason] });
-    else outcomes.set(rule.id, { ...base, status: 'not-checked', notes: [e.reason], cause: e.cause, ...(e.keys ? { keys: e.keys } : {}) });
+      outcomes.set(ruleId, { ruleId, title, indicator, status: 'fired', notes: [e.summary] });
+    } else if (e.status === 'passes') outcomes.set(ruleId, { ruleId, title, indicator, status: 'passed', notes: e.basis });
+    else if (e.status === 'not-applicable') outcomes.set(ruleId, { ruleId, title, indicator, status: 'not-applicable', notes: [e.reason] });
+    else {
+      const outcome: RuleOutcome = { ruleId, title, indicator, status: 'not-checked', notes: [e.reason], cause: e.cause };
+      if (e.keys) outcome.keys = e.keys;
+      outcomes.set(ruleId, outcome);
+    }
   }
 
   if (ctx.facts.gist) {

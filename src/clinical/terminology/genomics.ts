@@ -139,7 +139,21 @@ export interface NormalisedHgvs {
   change: string;
 }
 
-export function normaliseHgvs(raw: string): NormalisedHgvs | undefined {
+const HGVS_CACHE_MAX = 1024;
+/** The same variant strings come with every request of a patient; bounded (they come from outside). */
+const hgvsCache = new Map<string, Readonly<NormalisedHgvs> | null>();
+
+/** An HGVS expression in canonical form for equality tests (memoised; the result is shared: do not modify). */
+export function normaliseHgvs(raw: string): Readonly<NormalisedHgvs> | undefined {
+  const hit = hgvsCache.get(raw);
+  if (hit !== undefined) return hit ?? undefined;
+  const n = parseHgvs(raw);
+  if (hgvsCache.size >= HGVS_CACHE_MAX) hgvsCache.clear();
+  hgvsCache.set(raw, n ? Object.freeze(n) : null);
+  return n;
+}
+
+function parseHgvs(raw: string): NormalisedHgvs | undefined {
   let s = raw.trim();
   let reference: string | undefined;
   const ref = REFERENCE.exec(s);

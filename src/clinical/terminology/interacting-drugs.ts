@@ -75,8 +75,21 @@ export function interactingDrugByRxcui(rxcui: string): InteractingDrug | undefin
   return BY_RXCUI.get(rxcui);
 }
 
+const TEXT_CACHE_MAX = 2048;
+/** Medication names repeat across a patient's records and across requests; bounded (the text comes from outside). */
+const byText = new Map<string, readonly InteractingDrug[]>();
+
 /** Every interacting drug named in `text` (combination products can name two), in order of appearance. */
-export function interactingDrugsInText(text: string): InteractingDrug[] {
+export function interactingDrugsInText(text: string): readonly InteractingDrug[] {
+  const hit = byText.get(text);
+  if (hit) return hit;
+  const found = scanText(text);
+  if (byText.size >= TEXT_CACHE_MAX) byText.clear();
+  byText.set(text, found);
+  return found;
+}
+
+function scanText(text: string): readonly InteractingDrug[] {
   const out: InteractingDrug[] = [];
   const lower = text.toLowerCase();
   const words = lower.split(WORD_SPLIT);

@@ -48,7 +48,7 @@ export function isSystem(coding: Coding, system: string): boolean {
 }
 
 /** Codings of a concept (empty when absent). */
-export function codingsOf(concept: CodeableConcept | undefined): Coding[] {
+export function codingsOf(concept: CodeableConcept | undefined): readonly Coding[] {
   return asArray(concept?.coding);
 }
 
