@@ -18,6 +18,7 @@ import { openReplayStore, type SharedReplayCache } from './store/replay-store';
 import { createPipeline } from './pipeline';
 import { createClinicalEngine } from './clinical/engine';
 import { warmUpRequest } from './clinical/warmup';
+import { closeFhirAgents } from './fhir/client';
 import { createPatientDataSource } from './fhir/prefetch';
 import type { PatientDataSource } from './fhir/types';
 import { createAuthMiddleware } from './auth';
@@ -105,6 +106,8 @@ export function buildService(config: AppConfig, logger: Logger, options: Service
       await store.close();
       sharedSqlite?.close();
       await redis?.close();
+      // Idle keep-alive connections to EHR FHIR servers (in-flight calls finish first).
+      closeFhirAgents();
     },
   };
 }

@@ -4,6 +4,7 @@
  * through the clinical core. Never log tokens, JWTs or FHIR payload content: log ids, codes and counts.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { configure } from 'safe-stable-stringify';
 import winston from 'winston';
 
 export interface RequestScope {
@@ -14,13 +15,27 @@ export interface RequestScope {
 
 export const requestScope = new AsyncLocalStorage<RequestScope>();
 
-const addScope = winston.format((info) => {
+/** Where winston's transports read the finished line (triple-beam's MESSAGE, as winston's README shows). */
+const MESSAGE = Symbol.for('message');
+
+/** The serialiser of winston's json format (safe-stable-stringify, sorted keys), configured once, not per line. */
+const stringify = configure({});
+const bigintAsString = (_key: string, value: unknown): unknown => (typeof value === 'bigint' ? value.toString() : value);
+
+/**
+ * One pass per line with the output of combine(scope, timestamp(), json()) byte for byte: the request's ids,
+ * an ISO timestamp, then the line as JSON with sorted keys. (logform's json format configures its serialiser
+ * again for every line it writes.)
+ */
+const jsonLine = winston.format((info) => {
   const scope = requestScope.getStore();
   if (scope) {
     info.requestId ??= scope.requestId;
     if (scope.serviceId) info.serviceId ??= scope.serviceId;
     if (scope.hookInstance) info.hookInstance ??= scope.hookInstance;
   }
+  if (!info.timestamp) info.timestamp = new Date().toISOString();
+  (info as Record<string | symbol, unknown>)[MESSAGE] = stringify(info, bigintAsString);
   return info;
 });
 
@@ -33,7 +48,7 @@ export function createLogger(level: string, options: { silent?: boolean; stream?
   return winston.createLogger({
     level,
     silent: options.silent ?? false,
-    format: winston.format.combine(addScope(), winston.format.timestamp(), winston.format.json()),
+    format: jsonLine(),
     defaultMeta: { pid: process.pid },
     transports: [transport],
   });

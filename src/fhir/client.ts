@@ -6,11 +6,19 @@
  *
  * Outcomes are data, not exceptions: each fetch answers resources or the reason it could not. Reasons never
  * contain URLs (they carry patient ids) or the access token; they name statuses, limits and error codes.
+ *
+ * Transport: node:http / node:https over keep-alive connections pooled per FHIR server origin (http-get.ts,
+ * http-agent.ts; closeFhirAgents() on shutdown). An injected `fetchImpl` (tests) is used instead when given,
+ * with the same bounds and the same outcomes.
  */
 import type { Bundle, FhirResource } from 'fhir/r4';
 import type { AppConfig } from '../config';
 import type { ServerAllowList } from './allowlist';
 import { readBoundedBody, type BoundedBody } from '../hardening/boundedBody';
+import { httpGet } from './http-get';
+import type { FhirAgentPool } from './http-agent';
+
+export { closeFhirAgents } from './http-agent';
 
 export type FhirClientConfig = Pick<AppConfig['fhir'], 'requestTimeoutMs' | 'maxPages' | 'maxResponseBytes'>;
 
@@ -70,17 +78,34 @@ export function nextLink(bundle: Bundle): string | undefined {
   return typeof link?.url === 'string' && link.url !== '' ? link.url : undefined;
 }
 
-function describeAbort(deadline: FetchDeadline, callTimeout: AbortSignal, cfg: FhirClientConfig, budgetMs: number): string {
+function describeAbort(deadline: FetchDeadline, timedOut: boolean, cfg: FhirClientConfig, budgetMs: number): string {
   if (deadline.cancel?.aborted) return 'the request was cancelled';
   if (deadline.budget.aborted) return `the FHIR fetch budget of ${budgetMs} ms ran out`;
-  if (callTimeout.aborted) return `the FHIR server did not answer within ${cfg.requestTimeoutMs} ms`;
+  if (timedOut) return `the FHIR server did not answer within ${cfg.requestTimeoutMs} ms`;
   return 'the FHIR call was aborted';
+}
+
+function unreachable(code: string | undefined): string {
+  return code ? `FHIR server unreachable (${code})` : 'FHIR server unreachable (network error)';
 }
 
 function networkReason(error: unknown): string {
   const cause = (error as { cause?: { code?: unknown } }).cause;
-  const code = typeof cause?.code === 'string' ? cause.code : undefined;
-  return code ? `FHIR server unreachable (${code})` : 'FHIR server unreachable (network error)';
+  return unreachable(typeof cause?.code === 'string' ? cause.code : undefined);
+}
+
+function parseJson(text: string): HttpResult {
+  try {
+    return { ok: true, status: 200, body: JSON.parse(text) as unknown };
+  } catch {
+    return { ok: false, reason: 'FHIR server answered with a body that is not JSON', status: 200 };
+  }
+}
+
+/** A body's text: UTF-8, without a byte order mark (some servers send one; it is not JSON). */
+function bodyText(body: Buffer): string {
+  const bom = body.length >= 3 && body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf;
+  return (bom ? body.subarray(3) : body).toString('utf8');
 }
 
 /** The body, bounded by maxResponseBytes; the reason names the FHIR server. */
@@ -104,13 +129,36 @@ export interface FhirClient {
 export interface FhirClientDeps {
   allowList: ServerAllowList;
   budgetMs: number;
+  /** When given, calls go through it (tests script answers) instead of the node:http transport. */
   fetchImpl?: typeof fetch;
+  /** Keep-alive agents of the node:http transport (default: the process-wide pool). */
+  agents?: FhirAgentPool;
 }
 
 export function createFhirClient(cfg: FhirClientConfig, deps: FhirClientDeps): FhirClient {
-  const fetchImpl = deps.fetchImpl ?? fetch;
+  const { fetchImpl } = deps;
+  const get = fetchImpl ? (url: string, target: FhirTarget, deadline: FetchDeadline) => getWithFetch(fetchImpl, url, target, deadline) : getWithHttp;
 
-  async function get(url: string, target: FhirTarget, deadline: FetchDeadline): Promise<HttpResult> {
+  async function getWithHttp(url: string, target: FhirTarget, deadline: FetchDeadline): Promise<HttpResult> {
+    const headers: Record<string, string> = { Accept: 'application/fhir+json', 'Accept-Encoding': 'gzip, deflate, br' };
+    if (target.token) headers.Authorization = `Bearer ${target.token}`;
+    const signals = deadline.cancel ? [deadline.budget, deadline.cancel] : [deadline.budget];
+    const maxBytes = cfg.maxResponseBytes;
+    const outcome = await httpGet(url, { headers, timeoutMs: cfg.requestTimeoutMs, signals, maxBytes, ...(deps.agents ? { pool: deps.agents } : {}) });
+    switch (outcome.kind) {
+      case 'response':
+        return outcome.status === 200 && outcome.body ? parseJson(bodyText(outcome.body)) : { ok: true, status: outcome.status, body: undefined };
+      case 'too-large':
+        return { ok: false, reason: `FHIR response larger than ${maxBytes} bytes`, status: outcome.status };
+      case 'timeout':
+      case 'aborted':
+        return { ok: false, reason: describeAbort(deadline, outcome.kind === 'timeout', cfg, deps.budgetMs) };
+      case 'network':
+        return { ok: false, reason: unreachable(outcome.code) };
+    }
+  }
+
+  async function getWithFetch(fetchImpl: typeof fetch, url: string, target: FhirTarget, deadline: FetchDeadline): Promise<HttpResult> {
     const callTimeout = AbortSignal.timeout(cfg.requestTimeoutMs);
     const signals = [deadline.budget, callTimeout];
     if (deadline.cancel) signals.push(deadline.cancel);
@@ -123,16 +171,12 @@ export function createFhirClient(cfg: FhirClientConfig, deps: FhirClientDeps): F
       if (response.status === 200) {
         const body = await readBounded(response, cfg.maxResponseBytes);
         if (!body.ok) return { ok: false, reason: body.reason, status: 200 };
-        try {
-          return { ok: true, status: 200, body: JSON.parse(body.text) as unknown };
-        } catch {
-          return { ok: false, reason: 'FHIR server answered with a body that is not JSON', status: 200 };
-        }
+        return parseJson(body.text);
       }
       await response.body?.cancel().catch(() => undefined);
       return { ok: true, status: response.status, body: undefined };
     } catch (error) {
-      if (signal.aborted) return { ok: false, reason: describeAbort(deadline, callTimeout, cfg, deps.budgetMs) };
+      if (signal.aborted) return { ok: false, reason: describeAbort(deadline, callTimeout.aborted, cfg, deps.budgetMs) };
       return { ok: false, reason: networkReason(error) };
     }
   }

@@ -152,7 +152,8 @@ export function createPatientDataSource(cfg: AppConfig['fhir'], deps: PatientDat
     const ms = Math.round(performance.now() - started);
     if (!result.ok) return { key, source: 'unavailable', resources: [], reason: result.reason, ...(result.status !== undefined ? { status: result.status } : {}) };
     if (result.truncated) logger.warn('prefetch key truncated: more pages than read', { key, pages: result.pages, maxPages: cfg.maxPages });
-    logger.debug('prefetch key fetched', { key, source, status: result.status, ms, pages: result.pages, count: result.resources.length });
+    // winston formats a line before it drops it by level: a disabled debug line must not be built at all.
+    if (logger.isDebugEnabled()) logger.debug('prefetch key fetched', { key, source, status: result.status, ms, pages: result.pages, count: result.resources.length });
     return { key, source, resources: [...extra, ...result.resources], truncated: result.truncated };
   }
 
@@ -214,7 +215,7 @@ export function createPatientDataSource(cfg: AppConfig['fhir'], deps: PatientDat
       logger.info('Medication read: not found on the FHIR server', { ms, status: result.status });
       return { status: 'not-found' };
     }
-    logger.debug('Medication read', { ms, status: result.status });
+    if (logger.isDebugEnabled()) logger.debug('Medication read', { ms, status: result.status });
     return { status: 'found', medication: result.resource as Medication };
   }
 

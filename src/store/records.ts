@@ -35,8 +35,24 @@ export interface FeedbackRow {
 
 export type PatientHasher = (patientId: string) => string;
 
+const HASHES_MAX = 2048;
+
+/**
+ * HMAC-SHA256 of the patient id under the salt. The same patients come back (every order of an encounter is
+ * evaluated), so recent hashes are kept in a bounded map held by this hasher only; the ids themselves never
+ * leave the process.
+ */
 export function patientHasher(salt: string): PatientHasher {
-  return (id) => crypto.createHmac('sha256', salt).update(id).digest('hex');
+  const recent = new Map<string, string>();
+  return (id) => {
+    let hash = recent.get(id);
+    if (hash === undefined) {
+      hash = crypto.createHmac('sha256', salt).update(id).digest('hex');
+      if (recent.size >= HASHES_MAX) recent.clear();
+      recent.set(id, hash);
+    }
+    return hash;
+  };
 }
 
 /** A new random salt (kept in the database's meta table when none is configured). */
