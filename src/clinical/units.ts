@@ -80,15 +80,31 @@ function aliasKey(unit: string): string {
   return unit.replace(/[µμ]/g, 'u').replace(/\s+/g, '').toLowerCase();
 }
 
+const CANDIDATES_MAX = 1024;
+/** The few unit spellings of a lab feed come with every result: their candidates are worked out once (bounded: input). */
+const candidatesCache = new Map<string, readonly string[]>();
+
 /** UCUM codes to try for a quantity: the UCUM code first, then the aliases of its code and unit text, then the raw text. */
-export function unitCandidates(q: Quantity, kind: LabKind): string[] {
+export function unitCandidates(q: Quantity, kind: LabKind): readonly string[] {
+  const system = asString(q.system);
+  const code = asString(q.code);
+  const unit = asString(q.unit);
+  const key = `${kind}\u0000${system ?? ''}\u0001${code ?? ''}\u0002${unit ?? ''}`;
+  let found = candidatesCache.get(key);
+  if (found === undefined) {
+    found = Object.freeze(candidatesOf(kind, system, code, unit));
+    if (candidatesCache.size >= CANDIDATES_MAX) candidatesCache.clear();
+    candidatesCache.set(key, found);
+  }
+  return found;
+}
+
+function candidatesOf(kind: LabKind, rawSystem: string | undefined, code: string | undefined, unit: string | undefined): string[] {
   const out: string[] = [];
   const add = (u: string | undefined): void => {
     if (u && !out.includes(u)) out.push(u);
   };
-  const system = canonicalSystem(asString(q.system));
-  const code = asString(q.code);
-  const unit = asString(q.unit);
+  const system = canonicalSystem(rawSystem);
   if (code !== undefined && (system === undefined || system === UCUM)) add(own(ALIASES[kind], aliasKey(code)) ?? code);
   if (unit) {
     add(own(ALIASES[kind], aliasKey(unit)));
@@ -106,12 +122,17 @@ export function roundSignificant(x: number): number {
 const FACTOR_CACHE_MAX = 512;
 /** UCUM expressions have no spaces; ucum-lhc also console.logs when handed one, so such text never reaches it. */
 const UCUM_SHAPED = /^\S{1,64}$/;
-const factorCache = new Map<string, number | null>();
+/** from → to → factor, per molecular weight (none, or bilirubin's): nested maps, so no key string per conversion. */
+const factorCache = new Map<number | undefined, Map<string, Map<string, number | null>>>();
+let factorCount = 0;
 
 /** Multiplicative factor from → to (null when not convertible or not linear). */
 function factor(from: string, to: string, molecularWeight?: number): number | null {
-  const key = `${from}\u0000${to}\u0000${molecularWeight ?? ''}`;
-  const cached = factorCache.get(key);
+  let byFrom = factorCache.get(molecularWeight);
+  if (!byFrom) factorCache.set(molecularWeight, (byFrom = new Map()));
+  let byTo = byFrom.get(from);
+  if (!byTo) byFrom.set(from, (byTo = new Map()));
+  const cached = byTo.get(to);
   if (cached !== undefined) return cached;
   let f: number | null = null;
   if (from === to) f = 1;
@@ -123,8 +144,15 @@ function factor(from: string, to: string, molecularWeight?: number): number | nu
     // Only ratio units are cached as factors; offset units (temperatures) never reach these labs.
     if (one.status === 'succeeded' && typeof one.toVal === 'number' && Number.isFinite(one.toVal) && zero.toVal === 0) f = one.toVal;
   }
-  if (factorCache.size >= FACTOR_CACHE_MAX) factorCache.clear(); // unit strings come from requests: bound the cache
-  factorCache.set(key, f);
+  if (factorCount >= FACTOR_CACHE_MAX) {
+    // unit strings come from requests: bound the cache
+    factorCache.clear();
+    factorCount = 0;
+    byTo = new Map();
+    factorCache.set(molecularWeight, new Map([[from, byTo]]));
+  }
+  byTo.set(to, f);
+  factorCount++;
   return f;
 }
 

@@ -57,16 +57,20 @@ interface SessionState {
 
 const NOT_FOUND_REASON = 'not found on the FHIR server';
 
-/** Resources without OperationOutcomes, each type/id once (the first wins). */
-function dedupe<T extends FhirResource>(resources: T[]): T[] {
-  const seen = new Set<string>();
+/**
+ * Resources without OperationOutcomes, each type/id once (the first wins). Ids are kept per resource type, so
+ * no "Type/id" string is built (and hashed) for each of a record's thousands of resources.
+ */
+function dedupe<T extends FhirResource>(resources: readonly T[]): T[] {
+  const seen = new Map<string, Set<string>>();
   const out: T[] = [];
   for (const r of resources) {
     if (r.resourceType === 'OperationOutcome') continue;
     if (typeof r.id === 'string' && r.id !== '') {
-      const key = `${r.resourceType}/${r.id}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
+      let ids = seen.get(r.resourceType);
+      if (!ids) seen.set(r.resourceType, (ids = new Set()));
+      if (ids.has(r.id)) continue;
+      ids.add(r.id);
     }
     out.push(r);
   }
@@ -270,9 +274,13 @@ export function createPatientDataSource(cfg: AppConfig['fhir'], deps: PatientDat
         logger.warn('prefetch key missing', { key: r.key, reason, ...(r.status !== undefined ? { status: r.status } : {}) });
       });
 
-      const obtained = results.flatMap((r) => r.resources);
-      const resources = dedupe(obtained.filter((r) => !isMedication(r)));
-      const carried = dedupe([...obtained.filter(isMedication), ...prefetchedMedications()]);
+      // Plain loops: flatMap and filter over thousands of resources cost more than the work itself.
+      const others: FhirResource[] = [];
+      const obtainedMedications: Medication[] = [];
+      for (const r of results) for (const resource of r.resources) (isMedication(resource) ? obtainedMedications : others).push(resource);
+      const resources = dedupe(others);
+      for (const m of prefetchedMedications()) obtainedMedications.push(m);
+      const carried = dedupe(obtainedMedications);
 
       // One more parallel round: Medications the patient's records reference and the request does not carry.
       const known = knownMedicationNames(carried, request.context.draftOrders);

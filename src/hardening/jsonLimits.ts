@@ -46,7 +46,9 @@ function visit(v: unknown, depth: number, limits: JsonLimits): JsonLimitViolatio
     return undefined;
   }
   const record = v as Record<string, unknown>;
-  for (const key of Object.keys(record)) {
+  // for…in over a parsed JSON object sees exactly its own keys (Object.prototype has no enumerable ones), and
+  // needs no array of keys per object.
+  for (const key in record) {
     // The same walk drops prototype-pollution keys in place: cheaper than a JSON.parse reviver, which would
     // call back into JavaScript for every value of every request.
     if (isUnsafeKey(key)) {

@@ -5,8 +5,18 @@
 import type { CodeableConcept, Coding } from 'fhir/r4';
 import { ICD10CM, SNOMED, codingsOf, isSystem } from './systems';
 
+const ICD10_CACHE_MAX = 2048;
+/** Each Condition's code is tested by several rules, and a patient's codes recur: bounded (they come from outside). */
+const icd10Cache = new Map<string, string>();
+
 export function normaliseIcd10(code: string): string {
-  return code.trim().toUpperCase().replace(/\./g, '');
+  let normal = icd10Cache.get(code);
+  if (normal === undefined) {
+    normal = code.trim().toUpperCase().replace(/\./g, '');
+    if (icd10Cache.size >= ICD10_CACHE_MAX) icd10Cache.clear();
+    icd10Cache.set(code, normal);
+  }
+  return normal;
 }
 
 function icdCoding(concept: CodeableConcept | undefined, test: (normalised: string) => boolean): Coding | undefined {
