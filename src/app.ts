@@ -90,6 +90,11 @@ export function createApp(deps: AppDeps): express.Express {
   const afterAuth = deps.afterAuth ?? [];
   const checks: ReadinessCheck[] = [{ name: 'store', check: () => store.ping() }, ...(deps.readiness ?? [])];
 
+  // The CDS routes first: they carry the traffic, and Express tries each router's routes in order.
+  // Feedback first: its path is more specific than the service call's.
+  app.use(feedbackRouter({ services, store, guards: [deps.auth.feedback, ...afterAuth], json, metrics }));
+  app.use(cdsRouter({ services, pipeline, json, metrics, ...(config.publicBaseUrl ? { publicBaseUrl: config.publicBaseUrl } : {}), guards: { discovery: [deps.auth.discovery, ...afterAuth], service: [deps.auth.service, ...afterAuth], feedback: [deps.auth.feedback, ...afterAuth] } }));
+
   app.use(healthRouter({ checks, ...(deps.isShuttingDown ? { isShuttingDown: deps.isShuttingDown } : {}) }));
   app.use(
     governanceRouter({
@@ -100,10 +105,6 @@ export function createApp(deps: AppDeps): express.Express {
       ...(config.admin.token !== undefined ? { adminToken: config.admin.token } : {}),
     }),
   );
-  // Feedback first: its path is more specific than the service call's.
-  app.use(feedbackRouter({ services, store, guards: [deps.auth.feedback, ...afterAuth], json, metrics }));
-  app.use(cdsRouter({ services, pipeline, json, metrics, ...(config.publicBaseUrl ? { publicBaseUrl: config.publicBaseUrl } : {}), guards: { discovery: [deps.auth.discovery, ...afterAuth], service: [deps.auth.service, ...afterAuth], feedback: [deps.auth.feedback, ...afterAuth] } }));
-
   app.use((req, _res, next) => next(HttpError.of(404, 'not-found', `no route for ${req.method} ${req.path.slice(0, 200)}`)));
   app.use(errorHandler(logger));
   return app;
