@@ -25,7 +25,8 @@ import { createAuthMiddleware } from './auth';
 import type { ReplayCache } from './auth/replayCache';
 import { checkJsonLimits, createRateLimiter, formatJsonPath, securityHeaders } from './hardening';
 import { NO_METRICS, type Metrics } from './metrics/types';
-import { createRedisState, type RedisState } from './state/redis';
+import type * as RedisModule from './state/redis';
+import type { RedisState } from './state/redis';
 import { buildRuleCatalogue } from './governance/catalogue';
 
 export interface ServiceOptions {
@@ -59,7 +60,9 @@ export function buildService(config: AppConfig, logger: Logger, options: Service
   const services = loadServices(options.hooksDir);
   const opened = openCardStore(config.store, { logger, metrics });
   const store = opened.store;
-  const redis = config.redis.url ? createRedisState({ ...config.redis, url: config.redis.url }, { logger, metrics }) : undefined;
+  // ioredis is loaded only when Redis is configured.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const redis = config.redis.url ? (require('./state/redis') as typeof RedisModule).createRedisState({ ...config.redis, url: config.redis.url }, { logger, metrics }) : undefined;
   let sharedSqlite: SharedReplayCache | undefined;
   let replay: ReplayCache | undefined = redis?.replay;
   // Its own file beside the card store: every authenticated request writes a jti, and sharing the card store's

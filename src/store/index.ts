@@ -5,7 +5,7 @@
 import type { AppConfig } from '../config';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics/types';
-import { PostgresCardStore } from './postgres';
+import type * as PostgresModule from './postgres';
 import { SqliteCardStore } from './sqlite';
 import type { CardStore } from './types';
 
@@ -20,6 +20,9 @@ export interface OpenedStore {
 
 export function openCardStore(cfg: AppConfig['store'], deps: { logger: Logger; metrics: Metrics }): OpenedStore {
   if (cfg.databaseUrl) {
+    // Loaded only when configured: the PostgreSQL driver is memory an embedded (SQLite) deployment never uses.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { PostgresCardStore } = require('./postgres') as typeof PostgresModule;
     const store = new PostgresCardStore({ ...cfg, databaseUrl: cfg.databaseUrl }, deps);
     // Observed here so that an early failure is not an unhandled rejection; callers await `ready`.
     store.ready.catch(() => undefined);
