@@ -3,7 +3,10 @@
  * express.json() under the same size limit and answers one fixed card; no auth, validation, data or rules.
  * The ratio service/baseline is the cost of everything the real service adds.
  *
- *   PORT=0 BENCH_BODY_LIMIT=1048576 node dist/bench/baseline.js   (prints "listening <port>" on stdout)
+ *   PORT=0 BENCH_BODY_LIMIT=4194304 node dist/bench/baseline.js   (prints "listening <port>" on stdout)
+ *
+ * The bench always passes the service's own limit (bench/setup.ts serviceBodyLimitBytes); the fallback is the
+ * service's default (config/default.json server.bodyLimitBytes, 4 MiB), so a 3,000-resource body (1.9 MB) fits.
  */
 import type { AddressInfo } from 'node:net';
 import express from 'express';
@@ -39,7 +42,7 @@ export function createBaselineApp(bodyLimitBytes: number): express.Express {
 
 if (require.main === module) {
   const port = Number(process.env.PORT ?? 0);
-  const limit = Number(process.env.BENCH_BODY_LIMIT ?? 1048576);
+  const limit = Number(process.env.BENCH_BODY_LIMIT ?? 4 * 1024 * 1024);
   const server = createBaselineApp(limit).listen(port, '127.0.0.1', () => {
     process.stdout.write(`listening ${(server.address() as AddressInfo).port}\n`);
   });

@@ -248,6 +248,16 @@ export function completePrefetch(templates: Record<string, string>, resources: F
   return out;
 }
 
+/** Resources a prefetch carries: a read key counts one, a search key its entries (what the service parses). */
+export function prefetchResourceCount(prefetch: Record<string, FhirResource | null>): number {
+  let n = 0;
+  for (const value of Object.values(prefetch)) {
+    if (!value) continue;
+    n += value.resourceType === 'Bundle' ? (value.entry ?? []).length : 1;
+  }
+  return n;
+}
+
 /** Placeholder replaced per request with a fresh hookInstance (see splitBody). */
 export const HOOK_INSTANCE_PLACEHOLDER = '00000000-0000-4000-8000-000000000000';
 

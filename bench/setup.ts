@@ -5,7 +5,8 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { amoxicillinDraftOrder, completePrefetch, imatinibDraftOrder, orderSignBody, patientResources, SERVICE_ID, splitBody } from './patient';
+import { amoxicillinDraftOrder, completePrefetch, imatinibDraftOrder, orderSignBody, patientResources, prefetchResourceCount, SERVICE_ID, splitBody } from './patient';
+import { patientRecord } from './records';
 import { freePort, spawnServer, type ChildServer } from './servers';
 import { BENCH_ISS, type BenchAlg, type SigningKey } from './tokens';
 
@@ -25,6 +26,19 @@ interface DefaultConfig {
 
 export function defaultConfig(): DefaultConfig {
   return JSON.parse(fs.readFileSync(path.join(ROOT, 'config', 'default.json'), 'utf8')) as DefaultConfig;
+}
+
+/** BENCH_SERVICE_CONFIG as an object ({} when unset): what the run changes in the service's config. */
+export function serviceConfigOverride(): { server?: { bodyLimitBytes?: number }; auth?: { replayCacheSize?: number } } {
+  return process.env.BENCH_SERVICE_CONFIG ? (JSON.parse(process.env.BENCH_SERVICE_CONFIG) as ReturnType<typeof serviceConfigOverride>) : {};
+}
+
+/**
+ * The body limit the service runs with (config/default.json, BENCH_SERVICE_CONFIG override). The baseline gets
+ * the same limit, so both accept (or refuse) the same bodies: the 1,000- and 3,000-resource records need it.
+ */
+export function serviceBodyLimitBytes(): number {
+  return serviceConfigOverride().server?.bodyLimitBytes ?? defaultConfig().server.bodyLimitBytes;
 }
 
 export function serviceTemplates(): Record<string, string> {
@@ -94,7 +108,7 @@ export async function startBaseline(tmpDir: string, cpus: string | undefined, no
     name: 'baseline',
     script: BASELINE_MAIN,
     nodeArgs,
-    env: childEnv({ PORT: String(port), BENCH_BODY_LIMIT: String(defaultConfig().server.bodyLimitBytes) }),
+    env: childEnv({ PORT: String(port), BENCH_BODY_LIMIT: String(serviceBodyLimitBytes()) }),
     cpus,
     logFile: path.join(tmpDir, 'baseline.log'),
     port,
@@ -116,41 +130,88 @@ export async function startFhir(tmpDir: string, cpus: string | undefined, now: D
   });
 }
 
+/** The scenarios BENCH_SCENARIOS can name. */
+export type ScenarioId = 's1' | 's2' | 's3' | 's4' | 's5' | 's6';
+export const SCENARIO_IDS: ScenarioId[] = ['s1', 's2', 's3', 's4', 's5', 's6'];
+
 export interface Scenario {
-  id: 's1' | 's2' | 's3' | 's4';
+  /** A ScenarioId, or `sweep-<size>` for a point of the record-size sweep. */
+  id: string;
   alg: BenchAlg;
   /** Body split around the hookInstance. */
   body: [string, string];
   bytes: number;
+  /** FHIR resources in the prefetch (0 when the service fetches them). */
+  resources: number;
   /** Why this scenario exists. */
   description: string;
+  /**
+   * The case of test/fixtures/golden/hot-path.json with the same clinical request (the golden file was written at
+   * another date, so only the cards' identity is compared; see bench/golden.ts).
+   */
+  golden: string;
+}
+
+/** Golden cases (test/integration/hot-path-golden.test.ts names them after patientRecord's size). */
+const GOLDEN_IMATINIB = (size: number) => `imatinib, ${size}-resource record in prefetch`;
+const GOLDEN_NO_IMATINIB = (size: number) => `no imatinib order, ${size}-resource prefetch`;
+const GOLDEN_FETCH = 'imatinib, no prefetch: every key fetched from the FHIR server (300-resource record)';
+/** The smallest golden record: the bench patient's own 13 resources plus one older lab (same cards). */
+const GOLDEN_SMALLEST = 14;
+
+/** The size of the large-record scenarios 5 and 6 (paths 4 and 5 of the performance issue). */
+export const LARGE_RECORD_SIZE = 1000;
+
+function scenario(id: string, alg: BenchAlg, body: string, resources: number, description: string, golden: string): Scenario {
+  return { id, alg, body: splitBody(body), bytes: Buffer.byteLength(body), resources, description, golden };
+}
+
+/** An order-sign body for `order` with a complete prefetch of `resources`, and how many resources it carries. */
+function prefetchBody(now: Date, resources: ReturnType<typeof patientResources>, order = imatinibDraftOrder(now)): { body: string; count: number } {
+  const prefetch = completePrefetch(serviceTemplates(), resources);
+  return { body: orderSignBody({ order, prefetch }), count: prefetchResourceCount(prefetch) };
 }
 
 export function buildScenarios(now: Date, fhirBaseUrl: string | undefined): Scenario[] {
-  const resources = patientResources(now);
-  const prefetch = completePrefetch(serviceTemplates(), resources);
-  const full = orderSignBody({ order: imatinibDraftOrder(now), prefetch });
-  const noImatinib = orderSignBody({ order: amoxicillinDraftOrder(now), prefetch });
+  const small = prefetchBody(now, patientResources(now));
+  const noImatinib = prefetchBody(now, patientResources(now), amoxicillinDraftOrder(now));
+  const record = patientRecord(now, LARGE_RECORD_SIZE);
+  const large = prefetchBody(now, record);
+  const largeNoImatinib = prefetchBody(now, record, amoxicillinDraftOrder(now));
   const fetched = orderSignBody({ order: imatinibDraftOrder(now), fhirServer: fhirBaseUrl ?? 'http://127.0.0.1:9/fhir', fhirAccessToken: 'bench-fhir-access-token' });
-  const make = (id: Scenario['id'], alg: BenchAlg, body: string, description: string): Scenario => ({ id, alg, body: splitBody(body), bytes: Buffer.byteLength(body), description });
   return [
-    make('s1', 'RS384', full, 'imatinib 400 mg once-daily draft order (KIT exon 9, advanced: one card), complete prefetch (9 keys), RS384 JWT'),
-    make('s2', 'ES384', full, 'same request as 1, ES384 JWT'),
-    make('s3', 'RS384', noImatinib, 'amoxicillin draft order (no imatinib), same complete prefetch, RS384 JWT'),
-    make('s4', 'RS384', fetched, 'imatinib order, no prefetch: every key fetched from the local FHIR server, RS384 JWT'),
+    scenario('s1', 'RS384', small.body, small.count, 'imatinib 400 mg once-daily draft order (KIT exon 9, advanced: one card), complete prefetch (9 keys), RS384 JWT', GOLDEN_IMATINIB(GOLDEN_SMALLEST)),
+    scenario('s2', 'ES384', small.body, small.count, 'same request as 1, ES384 JWT', GOLDEN_IMATINIB(GOLDEN_SMALLEST)),
+    scenario('s3', 'RS384', noImatinib.body, noImatinib.count, 'amoxicillin draft order (no imatinib), same complete prefetch, RS384 JWT', GOLDEN_NO_IMATINIB(GOLDEN_SMALLEST)),
+    scenario('s4', 'RS384', fetched, 0, 'imatinib order, no prefetch: every key fetched from the local FHIR server, RS384 JWT', GOLDEN_FETCH),
+    scenario('s5', 'RS384', large.body, large.count, `imatinib order as 1 with a ${LARGE_RECORD_SIZE.toLocaleString('en')}-resource record in the prefetch (bench/records.ts: years of labs, orders, statements), RS384 JWT`, GOLDEN_IMATINIB(LARGE_RECORD_SIZE)),
+    scenario('s6', 'RS384', largeNoImatinib.body, largeNoImatinib.count, `amoxicillin draft order (no imatinib), the same ${LARGE_RECORD_SIZE.toLocaleString('en')}-resource prefetch as 5, RS384 JWT`, GOLDEN_NO_IMATINIB(LARGE_RECORD_SIZE)),
   ];
 }
 
-/** The scenarios BENCH_SCENARIOS names: "1,3", "s2", "fleet" (or its number, 5). Unknown names are an error. */
-export function parseScenarioList(raw: string): { ids: Scenario['id'][]; fleet: boolean } {
-  const ids: Scenario['id'][] = [];
+/**
+ * One point of the record-size sweep: the imatinib order of scenario 1 with `patientRecord(now, size)` as the
+ * prefetch (size 10 gives the bench patient's own 13 resources: a record is never smaller).
+ */
+export function buildSweepPoint(now: Date, size: number): Scenario {
+  const { body, count } = prefetchBody(now, patientRecord(now, size));
+  const golden = GOLDEN_IMATINIB(Math.max(size, GOLDEN_SMALLEST));
+  return scenario(`sweep-${size}`, 'RS384', body, count, `imatinib order, ${count}-resource record in the prefetch (patientRecord(now, ${size})), RS384 JWT`, golden);
+}
+
+/**
+ * The scenarios BENCH_SCENARIOS names: "1,3", "s2", "fleet". Unknown names are an error. (5 used to mean the fleet;
+ * since scenarios 5 and 6 exist, the fleet is named only by name.)
+ */
+export function parseScenarioList(raw: string): { ids: ScenarioId[]; fleet: boolean } {
+  const ids: ScenarioId[] = [];
   let fleet = false;
   for (const part of raw.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean)) {
-    if (part === 'fleet' || part === '5' || part === 's5') fleet = true;
-    else if (/^s?[1-4]$/.test(part)) {
-      const id = `s${part.replace(/^s/, '')}` as Scenario['id'];
+    const id = `s${part.replace(/^s/, '')}` as ScenarioId;
+    if (part === 'fleet') fleet = true;
+    else if (SCENARIO_IDS.includes(id)) {
       if (!ids.includes(id)) ids.push(id);
-    } else throw new Error(`BENCH_SCENARIOS: unknown scenario "${part}" (use 1, 2, 3, 4 and/or fleet, comma-separated)`);
+    } else throw new Error(`BENCH_SCENARIOS: unknown scenario "${part}" (use 1 to 6 and/or fleet, comma-separated)`);
   }
   if (!ids.length && !fleet) throw new Error(`BENCH_SCENARIOS: no scenario in "${raw}"`);
   return { ids, fleet };

@@ -6,6 +6,8 @@
  * counted, never silently reused.
  */
 import crypto, { type KeyObject } from 'node:crypto';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 
 export const BENCH_ISS = 'urn:bench';
 
@@ -47,19 +49,25 @@ export class TokenPool {
   mintedOnDemand = 0;
 
   constructor(
-    private readonly key: SigningKey,
-    private readonly aud: string,
+    readonly key: SigningKey,
+    readonly aud: string,
   ) {}
 
   /** Replace the pool with `count` fresh tokens; returns the time it took, ms. */
   fill(count: number): number {
     const started = performance.now();
     const nowSec = Math.floor(Date.now() / 1000);
-    this.tokens = new Array<string>(count);
-    for (let i = 0; i < count; i++) this.tokens[i] = mintJwt(this.key, this.aud, nowSec);
+    const tokens = new Array<string>(count);
+    for (let i = 0; i < count; i++) tokens[i] = mintJwt(this.key, this.aud, nowSec);
+    this.replace(tokens);
+    return performance.now() - started;
+  }
+
+  /** Replace the pool with tokens minted elsewhere (ParallelMinter) for this pool's key and aud. */
+  replace(tokens: string[]): void {
+    this.tokens = tokens;
     this.index = 0;
     this.mintedOnDemand = 0;
-    return performance.now() - started;
   }
 
   next(): string {
@@ -79,5 +87,51 @@ export class TokenPool {
 
   get size(): number {
     return this.tokens.length;
+  }
+}
+
+/**
+ * Mints a pool's tokens on `threads` worker threads (dist/bench/mint-worker.js) at once. The threads inherit this
+ * process's CPU affinity: the runner widens it to every CPU while minting (the servers are idle between
+ * measurements) and pins itself back before loading. Threads are unref'd: they never keep the runner alive.
+ */
+export class ParallelMinter {
+  private readonly workers: Worker[];
+
+  constructor(threads: number, script = path.join(__dirname, 'mint-worker.js')) {
+    this.workers = Array.from({ length: Math.max(1, threads) }, () => {
+      const w = new Worker(script);
+      w.unref();
+      return w;
+    });
+  }
+
+  /** `count` fresh tokens for `pool`'s key and aud, minted in parallel; all share one iat. */
+  async mint(pool: TokenPool, count: number): Promise<string[]> {
+    const nowSec = Math.floor(Date.now() / 1000);
+    const shares = this.workers.map((_, i) => Math.floor(count / this.workers.length) + (i < count % this.workers.length ? 1 : 0));
+    const parts = await Promise.all(
+      this.workers.map(
+        (w, i) =>
+          new Promise<string[]>((resolve, reject) => {
+            const done = (tokens: string[]) => {
+              w.off('error', fail);
+              resolve(tokens);
+            };
+            const fail = (e: Error) => {
+              w.off('message', done);
+              reject(e);
+            };
+            w.once('message', done);
+            w.once('error', fail);
+            w.postMessage({ key: pool.key, aud: pool.aud, nowSec, count: shares[i] });
+          }),
+      ),
+    );
+    return parts.flat();
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
   }
 }

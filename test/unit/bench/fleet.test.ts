@@ -50,10 +50,12 @@ function load(over: Partial<LoadResult>): LoadResult {
 const proc = (pid: number, comm: string, ppid: number, cmdline: string): ProcEntry => ({ pid, comm, ppid, cmdline });
 
 describe('bench fleet scenario', () => {
-  it('parses BENCH_SCENARIOS: numbers, s-prefixed ids, fleet (or 5), and refuses unknown names', () => {
+  it('parses BENCH_SCENARIOS: numbers, s-prefixed ids, fleet by name, and refuses unknown names', () => {
     expect(parseScenarioList('1,2,3,4')).toEqual({ ids: ['s1', 's2', 's3', 's4'], fleet: false });
     expect(parseScenarioList(' s1 , fleet ')).toEqual({ ids: ['s1'], fleet: true });
-    expect(parseScenarioList('5')).toEqual({ ids: [], fleet: true });
+    // 5 and 6 are the 1,000-resource scenarios now, not the fleet.
+    expect(parseScenarioList('5,s6')).toEqual({ ids: ['s5', 's6'], fleet: false });
+    expect(() => parseScenarioList('7')).toThrow('unknown scenario "7"');
     expect(parseScenarioList('FLEET,1,1')).toEqual({ ids: ['s1'], fleet: true });
     expect(() => parseScenarioList('1,flet')).toThrow('unknown scenario "flet"');
     expect(() => parseScenarioList(' , ')).toThrow('no scenario');

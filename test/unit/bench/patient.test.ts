@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { amoxicillinDraftOrder, completePrefetch, HOOK_INSTANCE_PLACEHOLDER, imatinibDraftOrder, orderSignBody, patientResources, splitBody } from '../../../bench/patient';
+import { amoxicillinDraftOrder, completePrefetch, HOOK_INSTANCE_PLACEHOLDER, imatinibDraftOrder, orderSignBody, patientResources, prefetchResourceCount, splitBody } from '../../../bench/patient';
 import { generateSigningKey, mintJwt, TokenPool } from '../../../bench/tokens';
 
 const templates = {
@@ -53,5 +53,22 @@ describe('bench tokens', () => {
     expect(seen.size).toBe(3);
     expect(pool.used).toBe(2);
     expect(pool.mintedOnDemand).toBe(1);
+  });
+
+  it('takes tokens minted elsewhere as a fresh pool', () => {
+    const pool = new TokenPool(generateSigningKey('RS384'), 'http://127.0.0.1:1/x');
+    pool.fill(1);
+    pool.next();
+    pool.next();
+    pool.replace(['a', 'b']);
+    expect([pool.next(), pool.next(), pool.size, pool.used, pool.mintedOnDemand]).toEqual(['a', 'b', 2, 2, 0]);
+  });
+});
+
+describe('bench prefetch size', () => {
+  it('counts a read key as one resource and a search key as its entries', () => {
+    const prefetch = completePrefetch(templates, patientResources(new Date('2026-06-01T12:00:00Z')));
+    expect(prefetchResourceCount(prefetch)).toBe(3);
+    expect(prefetchResourceCount({ a: null })).toBe(0);
   });
 });
